@@ -1,0 +1,4 @@
+// Public surface of the typed-instruction layer.
+export { convertInstruction, convertTree, type ConvertResult } from './convert.ts';
+export { parseDuration } from './duration.ts';
+export type * from './types.ts';

@@ -1,0 +1,151 @@
+// `RUN --mount=type=...` specifications: parsed from their CSV form and validated per mount type.
+import type { SourceRange } from '../../util/errors.ts';
+import { InstructionError } from './instruction-error.ts';
+
+export type MountType = 'bind' | 'cache' | 'tmpfs' | 'secret' | 'ssh';
+export type CacheSharing = 'shared' | 'private' | 'locked';
+
+export interface Mount {
+  type: MountType;
+  target: string;
+  /** Raw values: `from` and `source` may hold variables, expanded by the build. */
+  from: string | undefined;
+  source: string | undefined;
+  readOnly: boolean;
+  /** cache: its id (defaults to the target); secret/ssh: the id the build supplies. */
+  id: string | undefined;
+  sharing: CacheSharing;
+  mode: number | undefined;
+  uid: number | undefined;
+  gid: number | undefined;
+  required: boolean;
+  /** tmpfs size in bytes. */
+  size: number | undefined;
+  /** secret: also (or only) expose it as this environment variable. */
+  env: string | undefined;
+}
+
+const KEYS_BY_TYPE: Record<MountType, readonly string[]> = {
+  bind: ['from', 'source', 'target', 'readonly', 'readwrite'],
+  cache: ['id', 'from', 'source', 'target', 'readonly', 'readwrite', 'sharing', 'mode', 'uid', 'gid'],
+  tmpfs: ['target', 'size'],
+  secret: ['id', 'target', 'required', 'mode', 'uid', 'gid', 'env'],
+  ssh: ['id', 'target', 'required', 'mode', 'uid', 'gid'],
+};
+const ALIASES: Record<string, string> = { src: 'source', dst: 'target', destination: 'target', ro: 'readonly', rw: 'readwrite' };
+const BOOL_KEYS = new Set(['readonly', 'readwrite', 'required']);
+
+/** Splits a CSV record: fields separated by commas, double quotes group (`""` is a literal quote). */
+function splitCsv(text: string, range: SourceRange): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"' && field === '') quoted = true;
+    else if (ch === ',') { fields.push(field); field = ''; }
+    else field += ch;
+  }
+  if (quoted) throw new InstructionError('DOCKERFILE_FLAG', `--mount: unterminated quote in "${text}"`, range);
+  fields.push(field);
+  return fields;
+}
+
+function parseBool(key: string, value: string | undefined, range: SourceRange): boolean {
+  if (value === undefined) return true;
+  const v = value.toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new InstructionError('DOCKERFILE_FLAG', `--mount: invalid value for ${key}: "${value}" (expected true or false)`, range);
+}
+
+function parseUint(key: string, value: string, range: SourceRange, base = 10): number {
+  const ok = base === 8 ? /^0?[0-7]+$/.test(value) : /^\d+$/.test(value);
+  const n = parseInt(value, base);
+  if (!ok || !Number.isSafeInteger(n)) {
+    throw new InstructionError('DOCKERFILE_FLAG', `--mount: invalid ${key}: "${value}"`, range, base === 8 ? 'mode is an octal number such as 0644' : undefined);
+  }
+  return n;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+
+function parseSize(value: string, range: SourceRange): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$/.exec(value);
+  const unit = SIZE_UNITS[(m?.[2] ?? 'x').toLowerCase()];
+  if (!m || unit === undefined) throw new InstructionError('DOCKERFILE_FLAG', `--mount: invalid size: "${value}"`, range, 'use a size such as 64m or 1g');
+  return Math.floor(Number(m[1]) * unit);
+}
+
+export function parseMount(text: string, range: SourceRange, sshIndex: number): Mount {
+  const pairs: Array<[string, string | undefined]> = [];
+  let type: MountType = 'bind';
+  for (const field of splitCsv(text, range)) {
+    if (field === '') continue;
+    const eq = field.indexOf('=');
+    const rawKey = (eq < 0 ? field : field.slice(0, eq)).trim().toLowerCase();
+    const key = ALIASES[rawKey] ?? rawKey;
+    const value = eq < 0 ? undefined : field.slice(eq + 1);
+    if (key === 'type') {
+      if (value === undefined || !(value in KEYS_BY_TYPE)) {
+        throw new InstructionError('DOCKERFILE_FLAG', `--mount: unsupported mount type "${value ?? ''}"`, range, 'type is one of bind, cache, tmpfs, secret, ssh');
+      }
+      type = value as MountType;
+    } else {
+      pairs.push([key, value]);
+    }
+  }
+  const m: Mount = {
+    type, target: '', from: undefined, source: undefined, readOnly: type === 'bind', id: undefined,
+    sharing: 'shared', mode: undefined, uid: undefined, gid: undefined, required: false, size: undefined, env: undefined,
+  };
+  const allowed = KEYS_BY_TYPE[type];
+  for (const [key, value] of pairs) {
+    if (!allowed.includes(key)) {
+      throw new InstructionError('DOCKERFILE_FLAG', `--mount: unexpected key "${key}" for type=${type}`, range, `type=${type} takes ${allowed.join(', ')}`);
+    }
+    if (BOOL_KEYS.has(key)) {
+      const b = parseBool(key, value, range);
+      if (key === 'readonly') m.readOnly = b;
+      else if (key === 'readwrite') m.readOnly = !b;
+      else m.required = b;
+      continue;
+    }
+    if (value === undefined) throw new InstructionError('DOCKERFILE_FLAG', `--mount: ${key} needs a value (${key}=...)`, range);
+    switch (key) {
+      case 'target': m.target = value; break;
+      case 'from': m.from = value; break;
+      case 'source': m.source = value; break;
+      case 'id': m.id = value; break;
+      case 'env': m.env = value; break;
+      case 'mode': m.mode = parseUint('mode', value, range, 8); break;
+      case 'uid': m.uid = parseUint('uid', value, range); break;
+      case 'gid': m.gid = parseUint('gid', value, range); break;
+      case 'size': m.size = parseSize(value, range); break;
+      case 'sharing':
+        if (value !== 'shared' && value !== 'private' && value !== 'locked') {
+          throw new InstructionError('DOCKERFILE_FLAG', `--mount: unsupported sharing value "${value}"`, range, 'sharing is one of shared, private, locked');
+        }
+        m.sharing = value;
+        break;
+    }
+  }
+  if (type === 'secret') {
+    if (m.id === undefined && m.target === '' && m.env === undefined) {
+      throw new InstructionError('DOCKERFILE_FLAG', '--mount=type=secret needs an id or a target', range);
+    }
+    m.id ??= m.target.split('/').pop();
+    if (m.target === '' && m.env === undefined) m.target = `/run/secrets/${m.id}`;
+  } else if (type === 'ssh') {
+    m.id ??= 'default';
+    if (m.target === '') m.target = `/run/buildkit/ssh_agent.${sshIndex}`;
+  } else if (m.target === '') {
+    throw new InstructionError('DOCKERFILE_FLAG', `--mount=type=${type} needs a target`, range, 'add target=<path in the container>');
+  }
+  if (type === 'cache') m.id ??= m.target;
+  return m;
+}

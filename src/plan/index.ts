@@ -1,0 +1,5 @@
+// Public surface of the planner.
+export { loadDockerfile, excerptOf, type LoadedDockerfile } from './load-dockerfile.ts';
+export { planBuild } from './plan-build.ts';
+export { formatPlatform, hostPlatform, parsePlatform, platformArgs, PROXY_ARGS, type Platform } from './platform.ts';
+export type * from './types.ts';
