@@ -1,0 +1,20 @@
+// Public types of the shell-word expander: escape token, environment lookup, options and results.
+
+/** The Dockerfile escape character (`# escape=` directive); backslash unless the file says otherwise. */
+export type EscapeToken = '\\' | '`';
+
+/** Looks a variable up: `undefined` means unset, `''` means set but empty. */
+export type EnvLookup = (name: string) => string | undefined;
+
+export interface ExpandOptions {
+  /** Default `'\\'`. With `` '`' `` the backslash is an ordinary character. */
+  escapeToken?: EscapeToken;
+}
+
+export interface ExpandResult<T> {
+  value: T;
+  /** Names referenced but unset (positional and special parameters such as `$1` or `$@` are not reported). */
+  unmatched: Set<string>;
+  /** Names referenced and set (possibly to the empty string). */
+  matched: Set<string>;
+}
