@@ -1,0 +1,6 @@
+// The public library facade: string references and paths in, typed results out; the CLI's only way in.
+export { version } from './version.ts';
+export { checkBuild } from './check-build.ts';
+export type { CheckBuildOptions, CheckReport } from './check-build.ts';
+export { BerthError, BerthErrors, isBerthError } from '../util/errors.ts';
+export type { ErrorCode, Position, SourceRange } from '../util/errors.ts';

@@ -1,0 +1,24 @@
+// `berth exec`: docker's flags for running a command in a running container; COMMAND's flags pass through.
+import type { Command } from 'commander';
+import { collect, notImplemented } from '../options.ts';
+
+export function defineExec(program: Command): void {
+  program
+    .command('exec')
+    .description('Execute a command in a running container')
+    .usage('[OPTIONS] CONTAINER COMMAND [ARG...]')
+    // Everything after CONTAINER belongs to the command: `berth exec web ls -l`.
+    .passThroughOptions()
+    .argument('<container>')
+    .argument('<command...>')
+    .option('-d, --detach', 'Detached mode: run command in the background')
+    .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
+    .option('-e, --env <key=value>', 'Set environment variables', collect)
+    .option('--env-file <file>', 'Read in a file of environment variables', collect)
+    .option('-i, --interactive', 'Keep STDIN open even if not attached')
+    .option('--privileged', 'Give extended privileges to the command')
+    .option('-t, --tty', 'Allocate a pseudo-TTY')
+    .option('-u, --user <string>', 'Username or UID (format: "<name|uid>[:<group|gid>]")')
+    .option('-w, --workdir <string>', 'Working directory inside the container')
+    .action(notImplemented);
+}

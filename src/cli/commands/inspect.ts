@@ -1,0 +1,15 @@
+// `berth inspect`: docker's flags for low-level information on images and containers.
+import type { Command } from 'commander';
+import { notImplemented } from '../options.ts';
+
+export function defineInspect(program: Command): void {
+  program
+    .command('inspect')
+    .description('Return low-level information on images and containers')
+    .usage('[OPTIONS] NAME|ID [NAME|ID...]')
+    .argument('<names...>')
+    .option('-f, --format <string>', "Format output using a custom template:\n'json': Print in JSON format\n'TEMPLATE': Print output using the given Go template")
+    .option('-s, --size', 'Display total file sizes if the type is container')
+    .option('--type <string>', 'Only inspect objects of the given type')
+    .action(notImplemented);
+}

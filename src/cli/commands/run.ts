@@ -1,0 +1,56 @@
+// `berth run`: docker's flags for creating and running a container; IMAGE's command and its flags pass through.
+import type { Command } from 'commander';
+import { collect, notImplemented, parseInteger } from '../options.ts';
+
+export function defineRun(program: Command): void {
+  program
+    .command('run')
+    .description('Create and run a new container from an image')
+    .usage('[OPTIONS] IMAGE [COMMAND] [ARG...]')
+    // `-h` is --hostname here, as in docker.
+    .helpOption('--help', 'Print usage')
+    // Everything after IMAGE belongs to the container's command: `berth run alpine ls -l`.
+    .passThroughOptions()
+    .argument('<image>')
+    .argument('[command...]')
+    .option('--add-host <host:ip>', 'Add a custom host-to-IP mapping (host:ip)', collect)
+    .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect)
+    .option('--cap-add <capability>', 'Add Linux capabilities', collect)
+    .option('--cap-drop <capability>', 'Drop Linux capabilities', collect)
+    .option('--cidfile <string>', 'Write the container ID to the file')
+    .option('--cpus <decimal>', 'Number of CPUs')
+    .option('-d, --detach', 'Run container in background and print container ID')
+    .option('--dns <ip>', 'Set custom DNS servers', collect)
+    .option('--entrypoint <string>', 'Overwrite the default ENTRYPOINT of the image')
+    .option('-e, --env <key=value>', 'Set environment variables', collect)
+    .option('--env-file <file>', 'Read in a file of environment variables', collect)
+    .option('--expose <port>', 'Expose a port or a range of ports', collect)
+    .option('-h, --hostname <string>', 'Container host name')
+    .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
+    .option('-i, --interactive', 'Keep STDIN open even if not attached')
+    .option('-l, --label <key=value>', 'Set meta data on a container', collect)
+    .option('--label-file <file>', 'Read in a line delimited file of labels', collect)
+    .option('-m, --memory <bytes>', 'Memory limit')
+    .option('--mount <mount>', 'Attach a filesystem mount to the container', collect)
+    .option('--name <string>', 'Assign a name to the container')
+    .option('--network <network>', 'Connect a container to a network')
+    .option('--platform <string>', 'Set platform if server is multi-platform capable')
+    .option('--privileged', 'Give extended privileges to this container')
+    .option('-p, --publish <port>', "Publish a container's port(s) to the host", collect)
+    .option('-P, --publish-all', 'Publish all exposed ports to random ports')
+    .option('--pull <string>', 'Pull image before running ("always", "missing", "never")', 'missing')
+    .option('-q, --quiet', 'Suppress the pull output')
+    .option('--read-only', "Mount the container's root filesystem as read only")
+    .option('--restart <string>', 'Restart policy to apply when a container exits', 'no')
+    .option('--rm', 'Automatically remove the container and its associated anonymous volumes when it exits')
+    .option('--security-opt <option>', 'Security Options', collect)
+    .option('--stop-signal <string>', 'Signal to stop the container')
+    .option('--stop-timeout <int>', 'Timeout (in seconds) to stop a container', parseInteger)
+    .option('--tmpfs <path>', 'Mount a tmpfs directory', collect)
+    .option('-t, --tty', 'Allocate a pseudo-TTY')
+    .option('--ulimit <ulimit>', 'Ulimit options', collect)
+    .option('-u, --user <string>', 'Username or UID (format: <name|uid>[:<group|gid>])')
+    .option('-v, --volume <list>', 'Bind mount a volume', collect)
+    .option('-w, --workdir <string>', 'Working directory inside the container')
+    .action(notImplemented);
+}

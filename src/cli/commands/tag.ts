@@ -1,0 +1,13 @@
+// `berth tag`: docker's arguments for naming an image.
+import type { Command } from 'commander';
+import { notImplemented } from '../options.ts';
+
+export function defineTag(program: Command): void {
+  program
+    .command('tag')
+    .description('Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE')
+    .usage('SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]')
+    .argument('<source>')
+    .argument('<target>')
+    .action(notImplemented);
+}

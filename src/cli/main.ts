@@ -1,0 +1,37 @@
+// berth's entry point: parse argv, run the verb, turn every failure into docker's text and exit code.
+import { CommanderError } from 'commander';
+import type { Command } from 'commander';
+import { isDebug } from './globals.ts';
+import { createProgram } from './program.ts';
+import { reportError, verbKind } from './report-error.ts';
+import { UsageError, commandPath } from './usage-error.ts';
+
+/** Runs berth with node-style argv (`[node, script, ...args]`) and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = createProgram();
+  let active: Command | undefined;
+  program.hook('preAction', (_program, actionCommand) => {
+    active = actionCommand;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    // Help and version; a bare `berth` or `berth image` shows help and succeeds, as docker does.
+    if (err instanceof CommanderError) return err.code === 'commander.help' ? 0 : err.exitCode;
+    const verb = active ? commandPath(active, false) : undefined;
+    return reportError(err, { verb, kind: verbKind(verb), debug: isDebug(program.opts().debug) });
+  }
+}
+
+// `berth images | head` closes the pipe early; that is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,58 @@
+// The small subset of Go templates that `--format` needs: {{.Field.Sub}}, {{.}}, {{json .X}}, {{upper .X}}, {{lower .X}}, {{join .X ","}}.
+import { BerthError } from '../util/errors.ts';
+
+const ACTION = /\{\{-?\s*(.*?)\s*-?\}\}/g;
+
+export function renderTemplate(template: string, data: unknown): string {
+  return template.replace(ACTION, (_whole, action: string) => evaluate(action, data));
+}
+
+function evaluate(action: string, data: unknown): string {
+  const words = action.match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? [];
+  const [head, ...args] = words;
+  if (head === undefined) throw templateError(`missing value for command in "{{${action}}}"`);
+  if (head.startsWith('.')) {
+    if (args.length > 0) throw templateError(`unexpected "${args[0]}" in "{{${action}}}"`);
+    return show(lookup(head, data));
+  }
+  const arg = (i: number): unknown => {
+    const word = args[i];
+    if (word === undefined) throw templateError(`wrong number of args for ${head} in "{{${action}}}"`);
+    return word.startsWith('"') ? (JSON.parse(word) as unknown) : lookup(word, data);
+  };
+  switch (head) {
+    case 'json':
+      return JSON.stringify(arg(0) ?? null);
+    case 'upper':
+      return show(arg(0)).toUpperCase();
+    case 'lower':
+      return show(arg(0)).toLowerCase();
+    case 'join': {
+      const list = arg(0);
+      return Array.isArray(list) ? list.map(show).join(show(arg(1))) : show(list);
+    }
+    default:
+      throw templateError(`function "${head}" not defined`, 'berth supports .Field, json, upper, lower and join in --format');
+  }
+}
+
+/** `.` is the data itself; `.A.B` walks fields. A missing field renders as Go does: "<no value>". */
+function lookup(path: string, data: unknown): unknown {
+  if (!path.startsWith('.')) throw templateError(`unexpected "${path}" in template`);
+  let value: unknown = data;
+  for (const name of path.slice(1).split('.').filter(Boolean)) {
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[name] : undefined;
+  }
+  return value;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return '<no value>';
+  if (typeof value === 'string') return value;
+  if (value === null || typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+function templateError(message: string, hint?: string): BerthError {
+  return new BerthError('INVALID_ARGUMENT', `template: ${message}`, hint === undefined ? {} : { hint });
+}
