@@ -1,26 +1,79 @@
-// `berth build --check`: plan a Dockerfile without running it and report stages, steps and warnings.
+// `berth build --check`: read and plan a Dockerfile without running it; report the stages and steps
+// that would run, and every warning (errors are thrown, each positioned in the Dockerfile).
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { loadDockerfile } from '../plan/index.ts';
+import type { Instruction } from '../dockerfile/instructions/index.ts';
 import { BerthError } from '../util/errors.ts';
 
 export interface CheckBuildOptions {
   /** The build context directory. */
   contextDir: string;
   /** Path of the Dockerfile (default `<contextDir>/Dockerfile`), or '-' when `dockerfileText` came from stdin. */
-  dockerfile?: string;
+  dockerfile?: string | undefined;
   /** The Dockerfile's text when it was not read from a file (`-f -`). */
-  dockerfileText?: string;
+  dockerfileText?: string | undefined;
   /** `--build-arg` values; undefined means "named but unset in the environment". */
   buildArgs?: Record<string, string | undefined>;
   /** `--target`: the stage to plan for (default: the last stage). */
-  target?: string;
+  target?: string | undefined;
+}
+
+export interface CheckStep { line: number; text: string }
+
+export interface CheckStage {
+  index: number;
+  name?: string;
+  base: string;
+  /** False for stages the target does not need: they are never built. */
+  willBuild: boolean;
+  steps: CheckStep[];
 }
 
 export interface CheckReport {
-  stages: Array<{ index: number; name?: string; base: string; steps: Array<{ line: number; text: string }> }>;
+  file: string;
+  stages: CheckStage[];
   target: string;
   warnings: Array<{ file: string; line: number; column: number; message: string }>;
 }
 
-export async function checkBuild(_options: CheckBuildOptions): Promise<CheckReport> {
-  // Placeholder until the planner (src/plan) is wired in by its owner.
-  throw new BerthError('NOT_IMPLEMENTED', 'berth build --check: the planner is not wired yet');
+async function readDockerfile(opts: CheckBuildOptions): Promise<{ file: string; text: string }> {
+  if (opts.dockerfile === '-' || opts.dockerfileText !== undefined) return { file: 'Dockerfile', text: opts.dockerfileText ?? '' };
+  const ctx = await stat(opts.contextDir).catch(() => undefined);
+  if (!ctx?.isDirectory()) {
+    throw new BerthError('CONTEXT', `unable to prepare context: path "${opts.contextDir}" not found`, { hint: 'give the build context directory as the last argument, e.g. berth build .' });
+  }
+  // Like docker, -f is relative to the current directory; the default is CONTEXT/Dockerfile.
+  const file = opts.dockerfile ?? path.join(opts.contextDir, 'Dockerfile');
+  try {
+    return { file, text: await readFile(file, 'utf8') };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new BerthError('NOT_FOUND', code === 'ENOENT' ? `cannot read the Dockerfile: ${file} does not exist` : `cannot read the Dockerfile ${file}: ${code ?? (e as Error).message}`, {
+      cause: e, hint: code === 'ENOENT' ? 'name it with -f, or put a Dockerfile in the context directory' : undefined,
+    });
+  }
+}
+
+function describeStep(inst: Instruction): CheckStep {
+  return { line: inst.range.start.line, text: inst.original };
+}
+
+export async function checkBuild(options: CheckBuildOptions): Promise<CheckReport> {
+  const { file, text } = await readDockerfile(options);
+  const display = file;
+  const { plan, warnings } = loadDockerfile(text, { file: display, buildArgs: options.buildArgs ?? {}, target: options.target });
+  const needed = new Set(plan.order);
+  return {
+    file: display,
+    target: plan.target.name ?? String(plan.target.index),
+    stages: plan.stages.map((s) => ({
+      index: s.index,
+      ...(s.name !== undefined ? { name: s.name } : {}),
+      base: s.base.kind === 'stage' ? `stage ${plan.stages[s.base.index]!.name ?? s.base.index}` : s.baseName,
+      willBuild: needed.has(s.index),
+      steps: [describeStep(s.from), ...s.steps.map(describeStep)],
+    })),
+    warnings: warnings.map((w) => ({ file: display, line: w.range?.start.line ?? 0, column: w.range?.start.column ?? 0, message: w.message })),
+  };
 }

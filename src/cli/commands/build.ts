@@ -84,9 +84,17 @@ export async function runBuild(opts: BuildOptions): Promise<number> {
   return report.warnings.length > 0 ? 1 : 0;
 }
 
-/** Warnings in compiler style, then docker's closing line. */
+/** The stages and steps that would run, warnings in compiler style, then docker's closing line. */
 export function formatCheckReport(report: CheckReport): string {
-  const lines = report.warnings.map((w) => `${w.file}:${w.line}:${w.column}: warning: ${w.message}`);
+  const lines: string[] = [];
+  const built = report.stages.filter((s) => s.willBuild);
+  lines.push(`${report.file}: ${report.stages.length} ${report.stages.length === 1 ? 'stage' : 'stages'}, target ${report.target}; ${built.length} would be built`);
+  for (const s of report.stages) {
+    const label = s.name !== undefined ? `${s.index} (${s.name})` : String(s.index);
+    lines.push(`stage ${label} FROM ${s.base}${s.willBuild ? '' : '  [skipped: the target does not need it]'}`);
+    s.steps.forEach((step, i) => lines.push(`  [${i + 1}/${s.steps.length}] line ${step.line}: ${step.text}`));
+  }
+  lines.push(...report.warnings.map((w) => `${w.file}:${w.line}:${w.column}: warning: ${w.message}`));
   const n = report.warnings.length;
   if (n === 0) lines.push('Check complete, no warnings found.');
   else lines.push(`Check complete, ${n} ${n === 1 ? 'warning has' : 'warnings have'} been found!`);
