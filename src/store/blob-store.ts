@@ -1,0 +1,133 @@
+// Content-addressed blobs (sha256): streamed to a temp file while hashing, verified against the
+// expected digest and size, and only then renamed into blobs/sha256/<hex>. Memory stays flat.
+import { createHash } from 'node:crypto';
+import { createReadStream, type ReadStream } from 'node:fs';
+import { link, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { fsyncDir, tempName } from '../util/atomic-file.ts';
+import { BerthError } from '../util/errors.ts';
+import type { StoreLayout } from './layout.ts';
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+export interface BlobExpectation {
+  digest?: string | undefined;
+  size?: number | undefined;
+  /** Refuse (and discard) a blob that grows past this many bytes. */
+  maxSize?: number | undefined;
+}
+
+export interface BlobInfo {
+  digest: string;
+  size: number;
+}
+
+export function assertDigest(digest: string): void {
+  if (!DIGEST.test(digest)) throw new BerthError('INVALID_ARGUMENT', `invalid digest "${digest}": expected sha256:<64 hex digits>`);
+}
+
+export class BlobStore {
+  constructor(private readonly layout: StoreLayout) {}
+
+  path(digest: string): string {
+    assertDigest(digest);
+    return this.layout.blobPath(digest);
+  }
+
+  async has(digest: string): Promise<boolean> {
+    return stat(this.path(digest)).then(() => true, () => false);
+  }
+
+  async size(digest: string): Promise<number> {
+    try {
+      return (await stat(this.path(digest))).size;
+    } catch (e) {
+      throw this.missing(digest, e);
+    }
+  }
+
+  async read(digest: string): Promise<Buffer> {
+    try {
+      return await readFile(this.path(digest));
+    } catch (e) {
+      throw this.missing(digest, e);
+    }
+  }
+
+  openRead(digest: string): ReadStream {
+    return createReadStream(this.path(digest));
+  }
+
+  async put(source: Readable | AsyncIterable<Uint8Array> | Uint8Array, expect: BlobExpectation = {}): Promise<BlobInfo> {
+    if (expect.digest !== undefined) {
+      assertDigest(expect.digest);
+      if (await this.has(expect.digest)) {
+        // Already stored: drain nothing, trust the stored copy (fsck verifies it).
+        if (source instanceof Uint8Array) return { digest: expect.digest, size: source.length };
+        return { digest: expect.digest, size: await this.size(expect.digest) };
+      }
+    }
+    const tmp = tempName(this.layout.tmpDir, 'blob');
+    const hash = createHash('sha256');
+    let size = 0;
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = source instanceof Uint8Array ? [source] : source;
+      for await (const chunk of chunks) {
+        size += chunk.length;
+        if (expect.maxSize !== undefined && size > expect.maxSize) {
+          throw new BerthError('INVALID_ARCHIVE', `blob is larger than the ${expect.maxSize} bytes allowed${expect.digest ? ` for ${expect.digest}` : ''}`);
+        }
+        hash.update(chunk);
+        await fh.write(chunk);
+      }
+      await fh.sync();
+    } catch (e) {
+      await fh.close();
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    await fh.close();
+    const digest = `sha256:${hash.digest('hex')}`;
+    try {
+      if (expect.digest !== undefined && digest !== expect.digest) {
+        throw new BerthError('INVALID_ARCHIVE', `content does not match its digest: expected ${expect.digest}, got ${digest}`, { hint: 'the source is corrupt or was altered; nothing was stored' });
+      }
+      if (expect.size !== undefined && size !== expect.size) {
+        throw new BerthError('INVALID_ARCHIVE', `blob ${digest} has ${size} bytes, but ${expect.size} were announced`);
+      }
+      const dest = this.layout.blobPath(digest);
+      // link() fails if the blob appeared meanwhile: either way the committed blob is complete.
+      await link(tmp, dest).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+      await fsyncDir(this.layout.blobsDir);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    return { digest, size };
+  }
+
+  async delete(digest: string): Promise<void> {
+    await rm(this.path(digest), { force: true });
+  }
+
+  async list(): Promise<string[]> {
+    const names = await readdir(this.layout.blobsDir).catch(() => [] as string[]);
+    return names.filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => `sha256:${n}`);
+  }
+
+  /** Recomputes a stored blob's digest. */
+  async verify(digest: string): Promise<boolean> {
+    const hash = createHash('sha256');
+    for await (const chunk of this.openRead(digest)) hash.update(chunk as Buffer);
+    return `sha256:${hash.digest('hex')}` === digest;
+  }
+
+  async ensureDirs(): Promise<void> {
+    await mkdir(this.layout.blobsDir, { recursive: true });
+    await mkdir(this.layout.tmpDir, { recursive: true });
+  }
+
+  private missing(digest: string, cause: unknown): BerthError {
+    return new BerthError('NOT_FOUND', `blob ${digest} is not in the store`, { cause, hint: 'run `berth system check` to find what refers to it' });
+  }
+}

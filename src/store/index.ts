@@ -1,0 +1,5 @@
+// Public surface of the image store.
+export { Store, type StoredImage, type AddImageInput } from './store.ts';
+export { BlobStore, type BlobInfo, type BlobExpectation } from './blob-store.ts';
+export type { ImageRecord } from './refs.ts';
+export { manifestLinks } from './manifest-refs.ts';

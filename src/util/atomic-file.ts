@@ -1,0 +1,51 @@
+// Crash-safe file writes: temp file in the same directory tree, fsync, rename over the target,
+// fsync of the directory, so a reader sees the old file or the new one, never a torn one.
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+/** A temp-file name that records its writer's pid, so leftovers of a dead process can be found. */
+export function tempName(dir: string, label = 'tmp'): string {
+  return path.join(dir, `.${label}-${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+/** The pid encoded in a temp-file name made by tempName, if any. */
+export function tempOwner(name: string): number | undefined {
+  const m = /^\.[\w-]*?-(\d+)-[0-9a-f]{12}$/.exec(path.basename(name));
+  return m ? Number(m[1]) : undefined;
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try { await fh.sync(); } finally { await fh.close(); }
+}
+
+export async function writeFileAtomic(file: string, data: string | Uint8Array, tmpDir = path.dirname(file)): Promise<void> {
+  const tmp = tempName(tmpDir);
+  const fh = await open(tmp, 'wx', 0o644);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (e) {
+    await fh.close();
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  await fh.close();
+  try {
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  await fsyncDir(path.dirname(file));
+}
