@@ -15,13 +15,15 @@ type Splitter = (rest: string, escape: EscapeToken, keyword: string) => SplitArg
 
 const whitespaceWords: Splitter = (rest) => ({ args: splitBlanks(rest), json: false });
 
+const NOT_STRINGS = { code: 'json-not-strings', message: 'the exec form must be a JSON array of strings' };
+
 const maybeJsonList: Splitter = (rest) => {
   const j = parseJsonArray(rest);
   if (j.kind === 'json') return { args: j.values, json: true };
+  // As for RUN/CMD: valid JSON that is not an array of strings is an error, not the shell form.
+  if (j.kind === 'not-string-array') return { args: splitBlanks(rest), json: false, error: NOT_STRINGS };
   return { args: splitBlanks(rest), json: false };
 };
-
-const NOT_STRINGS = { code: 'json-not-strings', message: 'the exec form must be a JSON array of strings' };
 
 const maybeJson: Splitter = (rest) => {
   if (rest === '') return { args: [], json: false };

@@ -21,7 +21,7 @@ export interface Heredoc {
   chomp: boolean;
   /** File descriptor for `N<<EOF` forms, when given. */
   fd: number | undefined;
-  /** The raw body, each line ending with "\n", terminator excluded. */
+  /** The raw body, each line with its original ending ("\n", or "\r\n" in a CRLF file), terminator excluded. */
   content: string;
   range: SourceRange;
 }

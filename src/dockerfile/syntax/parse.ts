@@ -3,7 +3,7 @@
 import type { SourceRange } from '../../util/errors.ts';
 import { splitArguments } from './arguments.ts';
 import { scanDirectives } from './directives.ts';
-import { heredocMarkers } from './heredoc-marker.ts';
+import { HeredocLexError, heredocMarkers, type HeredocMarker } from './heredoc-marker.ts';
 import { LogicalLine } from './logical-line.ts';
 import type { Diagnostic, EscapeToken, FlagNode, Heredoc, InstructionNode, ParseResult } from './nodes.ts';
 import { isSpace, trimGoSpace } from './text.ts';
@@ -11,12 +11,34 @@ import { extractFlags } from './words.ts';
 
 const HEREDOC_KEYWORDS = new Set(['run', 'copy', 'add']);
 
-function splitPhysicalLines(text: string): string[] {
+/**
+ * ONBUILD's argument is parsed as a nested instruction. BuildKit recurses without bound (and its
+ * instruction layer then rejects any `ONBUILD ONBUILD`); we stop at this depth with an error so that
+ * neither the parser nor anything walking the tree can exhaust the stack.
+ */
+export const MAX_ONBUILD_DEPTH = 32;
+
+interface PhysicalLines {
+  /** Lines without their terminator: the `\n` and every `\r` before it (BuildKit's trimNewline). */
+  lines: string[];
+  /** What was removed from each line (`\n`, `\r\n`, or `` at EOF): heredoc bodies keep it raw. */
+  endings: string[];
+}
+
+function splitPhysicalLines(text: string): PhysicalLines {
   const body = text.startsWith('\ufeff') ? text.slice(1) : text;
-  const lines = body.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const pieces = body.split('\n');
   // A final newline does not start another line.
-  if (lines.length > 0 && lines[lines.length - 1] === '' && body.endsWith('\n')) lines.pop();
-  return lines;
+  if (pieces.length > 1 && pieces[pieces.length - 1] === '') pieces.pop();
+  const lines: string[] = [];
+  const endings: string[] = [];
+  pieces.forEach((piece, i) => {
+    let end = piece.length;
+    while (end > 0 && piece[end - 1] === '\r') end--;
+    lines.push(piece.slice(0, end));
+    endings.push(piece.slice(end) + (i < pieces.length - 1 || body.endsWith('\n') ? '\n' : ''));
+  });
+  return { lines, endings };
 }
 
 function leadingBlanks(line: string): number {
@@ -41,15 +63,16 @@ function trimContinuation(line: string, escape: EscapeToken): { text: string; co
 
 interface Cursor {
   lines: string[];
+  endings: string[];
   /** Index of the next physical line to read. */
   next: number;
 }
 
 export function parseDockerfile(text: string): ParseResult {
-  const lines = splitPhysicalLines(text);
+  const { lines, endings } = splitPhysicalLines(text);
   const { directives, escapeToken, diagnostics } = scanDirectives(lines);
   const instructions: InstructionNode[] = [];
-  const cur: Cursor = { lines, next: 0 };
+  const cur: Cursor = { lines, endings, next: 0 };
 
   while (cur.next < lines.length) {
     const index = cur.next++;
@@ -71,7 +94,7 @@ export function parseDockerfile(text: string): ParseResult {
       logical.append(piece, li + 1, 1);
     }
     if (trimGoSpace(logical.text) === '') continue;
-    const node = buildNode(logical, 0, escapeToken, diagnostics);
+    const node = buildNode(logical, 0, 0, escapeToken, diagnostics);
     if (sawEmptyContinuation) {
       diagnostics.push({
         severity: 'warning', code: 'empty-continuation',
@@ -81,7 +104,7 @@ export function parseDockerfile(text: string): ParseResult {
     }
     const heredocTarget = node.name === 'onbuild' ? node.child : node;
     if (heredocTarget && HEREDOC_KEYWORDS.has(heredocTarget.name) && !heredocTarget.json && logical.text.includes('<<')) {
-      lastLine = readHeredocs(heredocTarget, logical.text, cur, diagnostics, node.range) ?? lastLine;
+      lastLine = readHeredocs(heredocTarget, logical.text, cur, diagnostics, node.range, lastLine);
     }
     node.range = { start: node.range.start, end: { line: lastLine + 1, column: lines[lastLine]!.length + 1 } };
     instructions.push(node);
@@ -95,16 +118,19 @@ export function parseDockerfile(text: string): ParseResult {
 }
 
 /** Builds the node for the logical text starting at `offset` (ONBUILD recurses with its rest). */
-function buildNode(logical: LogicalLine, offset: number, escape: EscapeToken, diagnostics: Diagnostic[]): InstructionNode {
+function buildNode(logical: LogicalLine, offset: number, depth: number, escape: EscapeToken, diagnostics: Diagnostic[]): InstructionNode {
   const full = logical.text;
   let start = offset;
   while (start < full.length && isSpace(full[start]!)) start++;
+  // BuildKit trims the line (Unicode spaces) before splitting off the keyword.
+  let end = full.length;
+  while (end > start && isSpace(full[end - 1]!)) end--;
   let kwEnd = start;
-  while (kwEnd < full.length && !/[\t\v\f\r ]/.test(full[kwEnd]!)) kwEnd++;
+  while (kwEnd < end && !/[\t\v\f\r ]/.test(full[kwEnd]!)) kwEnd++;
   const keyword = full.slice(start, kwEnd);
   const name = keyword.toLowerCase();
   const afterKeyword = full.slice(kwEnd);
-  const scan = extractFlags(afterKeyword);
+  const scan = extractFlags(afterKeyword, escape);
   const flags: FlagNode[] = scan.flags.map((f) => {
     const eq = f.text.indexOf('=');
     return {
@@ -121,10 +147,17 @@ function buildNode(logical: LogicalLine, offset: number, escape: EscapeToken, di
     original: full.slice(start), rest, range, keywordRange: logical.rangeOf(start, kwEnd),
   };
   if (name === 'onbuild') {
-    if (rest !== '') {
-      const restOffset = kwEnd + scan.restStart + (afterKeyword.slice(scan.restStart).length - afterKeyword.slice(scan.restStart).trimStart().length);
-      node.child = buildNode(logical, restOffset, escape, diagnostics);
+    if (rest === '') return node;
+    if (depth + 1 >= MAX_ONBUILD_DEPTH) {
+      diagnostics.push({
+        severity: 'error', code: 'onbuild-nesting',
+        message: `ONBUILD nested more than ${MAX_ONBUILD_DEPTH} levels deep; chaining ONBUILD via \`ONBUILD ONBUILD\` isn't allowed`,
+        range,
+      });
+      return node;
     }
+    // buildNode skips the blanks before the nested keyword itself.
+    node.child = buildNode(logical, kwEnd + scan.restStart, depth + 1, escape, diagnostics);
     return node;
   }
   const split = splitArguments(name, keyword, rest, escape);
@@ -135,9 +168,17 @@ function buildNode(logical: LogicalLine, offset: number, escape: EscapeToken, di
 }
 
 /** Reads the bodies of the heredocs named on the line; returns the index of the last line consumed. */
-function readHeredocs(node: InstructionNode, line: string, cur: Cursor, diagnostics: Diagnostic[], range: SourceRange): number | undefined {
-  let last: number | undefined;
-  for (const marker of heredocMarkers(line)) {
+function readHeredocs(node: InstructionNode, line: string, cur: Cursor, diagnostics: Diagnostic[], range: SourceRange, lastLine: number): number {
+  let markers: HeredocMarker[];
+  try {
+    markers = heredocMarkers(line);
+  } catch (e) {
+    if (!(e instanceof HeredocLexError)) throw e;
+    diagnostics.push({ severity: 'error', code: 'invalid-heredoc', message: `invalid heredoc: ${e.message}`, range });
+    return lastLine;
+  }
+  let last = lastLine;
+  for (const marker of markers) {
     const startLine = cur.next;
     let content = '';
     let terminated = false;
@@ -145,11 +186,13 @@ function readHeredocs(node: InstructionNode, line: string, cur: Cursor, diagnost
       const li = cur.next++;
       last = li;
       const body = cur.lines[li]!;
-      const candidate = marker.chomp ? body.replace(/^\t+/, '') : body;
-      if (candidate === marker.name) { terminated = true; break; }
-      content += body + '\n';
+      let tabs = 0;
+      if (marker.chomp) while (body[tabs] === '\t') tabs++;
+      if (body.slice(tabs) === marker.name) { terminated = true; break; }
+      // Raw, line ending included (a CRLF file keeps its `\r`), as BuildKit stores it.
+      content += body + cur.endings[li]!;
     }
-    const endLine = last ?? startLine;
+    const endLine = Math.max(last, startLine);
     const hdRange = { start: { line: startLine + 1, column: 1 }, end: { line: endLine + 1, column: (cur.lines[endLine] ?? '').length + 1 } };
     if (!terminated) {
       diagnostics.push({ severity: 'error', code: 'unterminated-heredoc', message: `unterminated heredoc: no line "${marker.name}" ends the heredoc started here`, range });

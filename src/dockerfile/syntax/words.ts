@@ -17,10 +17,10 @@ export interface FlagScan {
 }
 
 /**
- * Takes `--flag` words from the start of `s`. Quotes are removed and `\` escapes the next character;
- * a bare `--` ends the flags and is dropped; the first word not starting with `--` ends them too.
+ * Takes `--flag` words from the start of `s`. Quotes are removed and the escape token escapes the next
+ * character; a bare `--` ends the flags and is dropped; the first word not starting with `--` ends them too.
  */
-export function extractFlags(s: string): FlagScan {
+export function extractFlags(s: string, escape: EscapeToken): FlagScan {
   const flags: RawWord[] = [];
   let pos = 0;
   for (;;) {
@@ -36,14 +36,14 @@ export function extractFlags(s: string): FlagScan {
       if (quote === '') {
         if (isSpace(ch)) break;
         if (ch === '"' || ch === "'") { quote = ch; blankOk = true; continue; }
-        if (ch === '\\') {
+        if (ch === escape) {
           if (pos + 1 === s.length) continue;
           ch = s[++pos]!;
         }
         word += ch;
       } else {
         if (ch === quote) { quote = ''; continue; }
-        if (ch === '\\') {
+        if (ch === escape) {
           if (pos + 1 === s.length) { quote = ''; continue; }
           ch = s[++pos]!;
         }
