@@ -25,6 +25,9 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'INVALID_ARGUMENT'
   | 'NOT_IMPLEMENTED'
+  | 'INVALID_ARCHIVE'
+  | 'UNSAFE_PATH'
+  | 'MISSING_DEPENDENCY'
   | 'INTERNAL';
 
 export interface BerthErrorOptions {
