@@ -73,8 +73,8 @@ describe('berth build --check', () => {
     writeFileSync(file, 'FROM busybox:${TAG}\n');
     const r = berth(['build', '--check', '-f', file, '--build-arg', 'UNUSED=1', dir]);
     assert.equal(r.status, 1);
-    assert.match(r.stdout, new RegExp(`${file}:1:1: warning: FROM uses \\$TAG`));
-    assert.match(r.stdout, /build-args \[UNUSED\] were not consumed/);
+    assert.match(r.stdout, new RegExp(`${file}:1:1: warning: FROM argument .TAG. is not declared`));
+    assert.match(r.stdout, new RegExp(`${file}: warning: one or more build-args \\[UNUSED\\] were not consumed`));
     assert.match(r.stdout, /Check complete, 2 warnings have been found!/);
   });
 });

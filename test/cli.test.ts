@@ -157,13 +157,19 @@ describe('berth flags (in-process)', () => {
     assert.deepEqual(parseKeyValues(['A=1=2', 'B', 'C', 'D='], { B: 'env' }), { A: '1=2', B: 'env', C: undefined, D: '' });
   });
 
-  it('reports --check results in compiler style with docker\'s closing line', () => {
-    const clean = { stages: [], target: 'app', warnings: [] };
-    assert.equal(formatCheckReport(clean), 'Check complete, no warnings found.\n');
-    const warned = { ...clean, warnings: [{ file: 'Dockerfile', line: 2, column: 1, message: 'JSON arguments recommended for CMD' }] };
+  it('reports --check results: stages and steps, warnings in compiler style, docker\'s closing line', () => {
+    const clean = {
+      file: 'Dockerfile', target: 'app', warnings: [],
+      stages: [{ index: 0, name: 'app', base: 'busybox', willBuild: true, steps: [{ line: 1, text: 'FROM busybox AS app' }] }],
+    };
     assert.equal(
+      formatCheckReport(clean),
+      'Dockerfile: 1 stage, target app; 1 would be built\nstage 0 (app) FROM busybox\n  [1/1] line 1: FROM busybox AS app\nCheck complete, no warnings found.\n',
+    );
+    const warned = { ...clean, stages: [], warnings: [{ file: 'Dockerfile', line: 2, column: 1, message: 'JSON arguments recommended for CMD' }] };
+    assert.match(
       formatCheckReport(warned),
-      'Dockerfile:2:1: warning: JSON arguments recommended for CMD\nCheck complete, 1 warning has been found!\n',
+      /Dockerfile:2:1: warning: JSON arguments recommended for CMD\nCheck complete, 1 warning has been found!\n$/,
     );
   });
 });

@@ -4,3 +4,5 @@ export { checkBuild } from './check-build.ts';
 export type { CheckBuildOptions, CheckReport } from './check-build.ts';
 export { BerthError, BerthErrors, isBerthError } from '../util/errors.ts';
 export type { ErrorCode, Position, SourceRange } from '../util/errors.ts';
+export { importImage, listImages, tagImage, removeImages, imageHistory, inspectImages } from './images.ts';
+export type { ImportOptions, ImageSummary, RemoveResult, HistoryRow } from './images.ts';

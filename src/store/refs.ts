@@ -13,6 +13,8 @@ export interface ImageRecord {
   config: string;
   /** When the image entered this store (ISO 8601). */
   added: string;
+  /** Uncompressed size of each layer, bottom first, when known (docker's SIZE and history sizes). */
+  diffSizes?: number[];
 }
 
 export interface RefsDocument {

@@ -19,6 +19,7 @@ export interface AddImageInput {
   manifest: string;
   config: string;
   tags?: readonly string[];
+  diffSizes?: number[];
 }
 
 export class Store {
@@ -61,7 +62,10 @@ export class Store {
       if (!(await this.blobs.has(d))) throw new BerthError('INVALID_IMAGE', `image ${input.manifest} refers to blob ${d}, which is not stored`);
     }
     return this.refs.update((doc) => {
-      doc.images[input.manifest] ??= { manifest: input.manifest, config: input.config, added: new Date().toISOString() };
+      doc.images[input.manifest] ??= {
+        manifest: input.manifest, config: input.config, added: new Date().toISOString(),
+        ...(input.diffSizes ? { diffSizes: input.diffSizes } : {}),
+      };
       for (const t of input.tags ?? []) doc.tags[t] = input.manifest;
       return withTags(doc, doc.images[input.manifest]!);
     });

@@ -94,7 +94,7 @@ export function formatCheckReport(report: CheckReport): string {
     lines.push(`stage ${label} FROM ${s.base}${s.willBuild ? '' : '  [skipped: the target does not need it]'}`);
     s.steps.forEach((step, i) => lines.push(`  [${i + 1}/${s.steps.length}] line ${step.line}: ${step.text}`));
   }
-  lines.push(...report.warnings.map((w) => `${w.file}:${w.line}:${w.column}: warning: ${w.message}`));
+  lines.push(...report.warnings.map((w) => `${w.file}${w.line > 0 ? `:${w.line}:${w.column}` : ''}: warning: ${w.message}`));
   const n = report.warnings.length;
   if (n === 0) lines.push('Check complete, no warnings found.');
   else lines.push(`Check complete, ${n} ${n === 1 ? 'warning has' : 'warnings have'} been found!`);

@@ -1,6 +1,8 @@
 // `berth inspect`: docker's flags for low-level information on images and containers.
 import type { Command } from 'commander';
-import { notImplemented } from '../options.ts';
+import { BerthErrors, inspectImages } from '../../api/index.ts';
+import { globalOptions } from '../globals.ts';
+import { formatObjects } from '../output.ts';
 
 export function defineInspect(program: Command): void {
   program
@@ -11,5 +13,9 @@ export function defineInspect(program: Command): void {
     .option('-f, --format <string>', "Format output using a custom template:\n'json': Print in JSON format\n'TEMPLATE': Print output using the given Go template")
     .option('-s, --size', 'Display total file sizes if the type is container')
     .option('--type <string>', 'Only inspect objects of the given type')
-    .action(notImplemented);
+    .action(async (names: string[], flags: { format?: string }, cmd: Command) => {
+      const { objects, errors } = await inspectImages(globalOptions(cmd).root, names);
+      process.stdout.write(formatObjects(objects, flags.format));
+      if (errors.length) throw new BerthErrors(errors);
+    });
 }

@@ -1,6 +1,7 @@
 // `berth tag`: docker's arguments for naming an image.
 import type { Command } from 'commander';
-import { notImplemented } from '../options.ts';
+import { tagImage } from '../../api/index.ts';
+import { globalOptions } from '../globals.ts';
 
 export function defineTag(program: Command): void {
   program
@@ -9,5 +10,7 @@ export function defineTag(program: Command): void {
     .usage('SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]')
     .argument('<source>')
     .argument('<target>')
-    .action(notImplemented);
+    .action(async (source: string, target: string, _flags: unknown, cmd: Command) => {
+      await tagImage(globalOptions(cmd).root, source, target);
+    });
 }
