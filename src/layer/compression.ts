@@ -189,3 +189,10 @@ export async function openDecompressed(
   const stream = pipeline(stages as [Readable, ...Duplex[]], () => {}) as unknown as Readable;
   return { compression, stream };
 }
+
+/** zlib failures (corrupt or cut-short gzip) as INVALID_ARCHIVE; anything else unchanged. */
+export function asArchiveError(e: unknown, compression: Compression): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (e instanceof BerthError || typeof code !== 'string' || !code.startsWith('Z_')) return e;
+  return new BerthError('INVALID_ARCHIVE', `corrupt ${compression} data: ${(e as Error).message}`, { cause: e });
+}

@@ -5,7 +5,7 @@ import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, realpath, rm
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../util/errors.ts';
-import { openDecompressed, type Compression } from './compression.ts';
+import { asArchiveError, openDecompressed, type Compression } from './compression.ts';
 import { isXattrUnsupported, makeNode, setXattr } from './fs-ops.ts';
 import { lstatOrUndefined, resolveParent, splitArchivePath, type AbsolutePathPolicy } from './safe-path.ts';
 import type { TarHeader, TarTime } from './tar-header.ts';
@@ -293,6 +293,8 @@ export async function extractLayer(
   try {
     for await (const entry of readTar(stream, opts.tar)) await extractor.apply(entry);
     await extractor.finishDirectories();
+  } catch (e) {
+    throw asArchiveError(e, compression);
   } finally {
     if (!stream.destroyed) stream.destroy();
   }
