@@ -78,3 +78,24 @@ describe('berth build --check', () => {
     assert.match(r.stdout, /Check complete, 2 warnings have been found!/);
   });
 });
+
+describe('berth build --check with a .dockerignore', () => {
+  it('counts the context a build would see and names the ignore file', () => {
+    const ctx = mkdtempSync(path.join(tmpdir(), 'berth-ctx-'));
+    try {
+      writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY . /\n');
+      writeFileSync(path.join(ctx, 'a.txt'), 'a');
+      writeFileSync(path.join(ctx, 'b.log'), 'b');
+      writeFileSync(path.join(ctx, '.dockerignore'), '*.log\n');
+      const r = berth(['build', '--check', ctx]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`context: 3 entries \\(after ${ctx}/.dockerignore\\)`));
+      writeFileSync(path.join(ctx, '.dockerignore'), '*.log\n[a-\n');
+      const bad = berth(['build', '--check', ctx]);
+      assert.equal(bad.status, 1);
+      assert.match(bad.stderr, /\.dockerignore:2/);
+    } finally {
+      rmSync(ctx, { recursive: true, force: true });
+    }
+  });
+});

@@ -159,7 +159,7 @@ describe('berth flags (in-process)', () => {
 
   it('reports --check results: stages and steps, warnings in compiler style, docker\'s closing line', () => {
     const clean = {
-      file: 'Dockerfile', target: 'app', warnings: [],
+      file: 'Dockerfile', target: 'app', warnings: [], context: undefined,
       stages: [{ index: 0, name: 'app', base: 'busybox', willBuild: true, steps: [{ line: 1, text: 'FROM busybox AS app' }] }],
     };
     assert.equal(

@@ -2,6 +2,7 @@
 // that would run, and every warning (errors are thrown, each positioned in the Dockerfile).
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { readIgnoreFile, walkContext } from '../context/index.ts';
 import { loadDockerfile } from '../plan/index.ts';
 import type { Instruction } from '../dockerfile/instructions/index.ts';
 import { BerthError } from '../util/errors.ts';
@@ -32,6 +33,8 @@ export interface CheckStage {
 
 export interface CheckReport {
   file: string;
+  /** The .dockerignore in force (if any) and how many context entries a build would see. */
+  context: { ignoreFile: string | undefined; entries: number } | undefined;
   stages: CheckStage[];
   target: string;
   warnings: Array<{ file: string; line: number; column: number; message: string }>;
@@ -64,8 +67,16 @@ export async function checkBuild(options: CheckBuildOptions): Promise<CheckRepor
   const display = file;
   const { plan, warnings } = loadDockerfile(text, { file: display, buildArgs: options.buildArgs ?? {}, target: options.target });
   const needed = new Set(plan.order);
+  let context: CheckReport['context'];
+  if (options.dockerfile !== '-' && options.dockerfileText === undefined) {
+    // The ignore file is checked like the Dockerfile: a bad pattern is an error naming its line.
+    const ignore = await readIgnoreFile(options.contextDir, options.dockerfile);
+    const entries = await walkContext(options.contextDir, ignore.rules);
+    context = { ignoreFile: ignore.source === 'none' ? undefined : ignore.path, entries: entries.length };
+  }
   return {
     file: display,
+    context,
     target: plan.target.name ?? String(plan.target.index),
     stages: plan.stages.map((s) => ({
       index: s.index,

@@ -88,6 +88,9 @@ export async function runBuild(opts: BuildOptions): Promise<number> {
 export function formatCheckReport(report: CheckReport): string {
   const lines: string[] = [];
   const built = report.stages.filter((s) => s.willBuild);
+  if (report.context) {
+    lines.push(`context: ${report.context.entries} ${report.context.entries === 1 ? 'entry' : 'entries'}${report.context.ignoreFile ? ` (after ${report.context.ignoreFile})` : ''}`);
+  }
   lines.push(`${report.file}: ${report.stages.length} ${report.stages.length === 1 ? 'stage' : 'stages'}, target ${report.target}; ${built.length} would be built`);
   for (const s of report.stages) {
     const label = s.name !== undefined ? `${s.index} (${s.name})` : String(s.index);
