@@ -209,7 +209,12 @@ class Extractor {
     if (parent === undefined) return;
     const abs = join(parent, w.name);
     await rm(abs, { recursive: true, force: true });
-    if (this.layerDir) await makeNode(abs, 'char', 0, 0);
+    if (this.layerDir) {
+      // Keep the whiteout entry's owner and mtime so diffDirToTar gives the same layer back.
+      await makeNode(abs, 'char', 0, 0);
+      if (this.sameOwner) await lchown(abs, h.uid, h.gid);
+      await lutimes(abs, seconds(h.atime ?? h.mtime), seconds(h.mtime));
+    }
     this.markPresent(w.dir);
   }
 
