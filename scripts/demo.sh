@@ -18,4 +18,18 @@ printf 'FROM debian:bookworm\nRUNN apt-get update\nCOPY --from=7 /a /b\n' >.tmp-
 $berth build --check -f .tmp-demo.Dockerfile . || echo "(exit code $?: the check failed as it should)"
 rm -f .tmp-demo.Dockerfile
 echo
-echo "demo: checked and planned the examples; building and running them arrives with the build engine (issue 4) and berth run (issue 6)."
+echo "== images: a busybox root filesystem imported as an image, tagged, listed, inspected"
+root=$(mktemp -d /tmp/berth-demo-XXXXXX)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root/rootfs/bin"
+cp "$(command -v busybox)" "$root/rootfs/bin/busybox"
+ln -s busybox "$root/rootfs/bin/sh"
+tar -C "$root/rootfs" -cf "$root/rootfs.tar" .
+$berth --root "$root/store" import -c 'CMD ["/bin/sh"]' -m "busybox for the demo" "$root/rootfs.tar" demo/busybox:1
+$berth --root "$root/store" tag demo/busybox:1 demo/busybox:latest
+$berth --root "$root/store" images
+$berth --root "$root/store" history demo/busybox:1
+$berth --root "$root/store" inspect --format '{{json .Config}}' demo/busybox:1
+$berth --root "$root/store" rmi demo/busybox:1 demo/busybox:latest
+echo
+echo "demo: checked and planned the examples; imported, listed and removed an image; building and running arrive with the build engine and berth run."

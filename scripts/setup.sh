@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(${BERTH_APT_PACKAGES:-})
+# busybox-static: the rootfs of the demo's and tests' small images (no registry is reachable here).
+APT_PACKAGES=(busybox-static ${BERTH_APT_PACKAGES:-})
 
 if ((${#APT_PACKAGES[@]})); then
   missing=()
