@@ -168,6 +168,7 @@ describe('berth reads what GNU tar writes', { skip: !asRoot && 'needs root (chow
     await run('tar', ['--format=gnu', '-cf', tar, '-C', src, '.']);
     const bytes = await readFile(tar);
     assert.ok(bytes.includes('././@LongLink'), 'GNU long names were used');
+    assert.ok(bytes.includes(Buffer.from('80000000002dc6c0', 'hex')), 'uid 3000000 was written base-256');
     await expectMatchesSource(await readAll(bytes), false);
   });
 });
