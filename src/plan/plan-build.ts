@@ -1,10 +1,9 @@
 // Typed instructions → build plan: stages, ARG scoping for FROM lines, stage references (FROM,
 // COPY --from, RUN --mount from=), the target, and the set of stages the target needs.
 import { BerthError, BerthErrors, type SourceRange } from '../util/errors.ts';
-import type { FromInstruction, Instruction } from '../dockerfile/instructions/index.ts';
+import { suggest, type FromInstruction, type Instruction } from '../dockerfile/instructions/index.ts';
 import { expandWord, type EscapeToken } from '../dockerfile/shell/index.ts';
 import { formatPlatform, hostPlatform, parsePlatform, platformArgs, PROXY_ARGS } from './platform.ts';
-import { StageEnv } from './stage-env.ts';
 import type { BuildPlan, PlanOptions, PlanStage, PlanWarning, SourceRef, StageBase } from './types.ts';
 
 function planError(message: string, range: SourceRange | undefined, hint?: string): BerthError {
@@ -23,10 +22,20 @@ export function planBuild(instructions: readonly Instruction[], escapeToken: Esc
   const buildPlatform = hostPlatform();
   const targetPlatform = options.platform ?? buildPlatform;
   const predefined = platformArgs(buildPlatform, targetPlatform);
+  // As BuildKit: TARGETSTAGE is the target's name (the last stage's when no target is given, "default"
+  // when that has none), and --build-arg can override any of these predefined values.
+  const lastFrom = instructions.findLast((i): i is FromInstruction => i.kind === 'from');
+  predefined.set('TARGETSTAGE', options.target ?? lastFrom?.stageName ?? 'default');
+  for (const name of predefined.keys()) {
+    const given = buildArgs.get(name);
+    if (given !== undefined) predefined.set(name, given);
+  }
 
-  // Global ARGs come before the first FROM; anything else there is an error.
+  // Global ARGs come before the first FROM; anything else there is an error. An ARG that gets no
+  // value (no default, no --build-arg) keeps the value the name already had: an earlier global
+  // ARG's, or the predefined platform value.
   const globalArgs = new Map<string, string | undefined>();
-  const globalLookup = (name: string): string | undefined => (globalArgs.has(name) ? globalArgs.get(name) : predefined.get(name));
+  const globalLookup = (name: string): string | undefined => globalArgs.get(name) ?? predefined.get(name);
   const drafts: StageDraft[] = [];
   for (const inst of instructions) {
     if (inst.kind === 'from') { drafts.push({ from: inst, steps: [] }); continue; }
@@ -39,7 +48,7 @@ export function planBuild(instructions: readonly Instruction[], escapeToken: Esc
     for (const decl of inst.args) {
       const given = buildArgs.get(decl.name);
       const value = given !== undefined ? given
-        : decl.defaultValue !== undefined ? safeExpand(decl.defaultValue, globalLookup, escapeToken, inst.range, errors) : undefined;
+        : decl.defaultValue !== undefined ? safeExpand(decl.defaultValue, globalLookup, escapeToken, inst.range, errors) : globalLookup(decl.name);
       globalArgs.set(decl.name, value);
     }
   }
@@ -56,7 +65,8 @@ export function planBuild(instructions: readonly Instruction[], escapeToken: Esc
     if (/^\d+$/.test(value)) {
       const index = Number(value);
       if (index >= current) {
-        errors.push(planError(`${what}=${value} refers to the current or a later build stage`, range, `a stage can only use stages above it (0 to ${current - 1})`));
+        errors.push(planError(`${what}=${value} refers to the current or a later build stage`, range,
+          current === 0 ? 'the first stage has no earlier stage to use' : `a stage can only use stages above it (0 to ${current - 1})`));
         return undefined;
       }
       return { kind: 'stage', index };
@@ -73,18 +83,43 @@ export function planBuild(instructions: readonly Instruction[], escapeToken: Esc
     return { kind: 'image', ref: value };
   };
 
+  // Expands a FROM image or --platform with the global ARGs; warns (as BuildKit's UndefinedArgInFrom)
+  // about names that are neither global ARGs nor predefined. undefined after an expansion error.
+  const declaredGlobally = [...new Set([...globalArgs.keys(), ...predefined.keys()])];
+  const expandFrom = (word: string, from: FromInstruction): string | undefined => {
+    try {
+      const r = expandWord(word, globalLookup, { escapeToken });
+      for (const name of r.unmatched) {
+        if (declaredGlobally.includes(name)) continue;
+        const guess = suggest(name, declaredGlobally, { caseSensitive: true });
+        warnings.push({
+          code: 'UndefinedArgInFrom', range: from.range,
+          message: `FROM argument '${name}' is not declared${guess ? ` (did you mean ${guess}?)` : ''}`,
+        });
+      }
+      return r.value;
+    } catch (e) {
+      if (!(e instanceof BerthError)) throw e;
+      errors.push(new BerthError(e.code, e.message, { range: from.range, cause: e }));
+      return undefined;
+    }
+  };
+  // Docker rejects --from values that variable expansion would change (`$X`, `${X}`, escapes).
+  const literalFrom = (value: string, range: SourceRange): boolean => {
+    let expanded: string | undefined;
+    try { expanded = expandWord(value, () => undefined, { escapeToken }).value; } catch { expanded = undefined; }
+    if (expanded === value) return true;
+    errors.push(planError('variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround', range,
+      `declare the ARG before the first FROM, add FROM \${ARG} AS alias and use COPY --from=alias`));
+    return false;
+  };
+
   drafts.forEach((draft, index) => {
     const { from } = draft;
     if (from.stageName !== undefined && byName.get(from.stageName) !== index) {
       errors.push(planError(`duplicate stage name "${from.stageName}"`, from.range, `the name is already used by the stage at line ${drafts[byName.get(from.stageName)!]!.from.range.start.line}`));
     }
-    let expanded: { value: string; unmatched: Set<string> } = { value: from.image, unmatched: new Set() };
-    try { expanded = expandWord(from.image, globalLookup, { escapeToken }); }
-    catch (e) { if (e instanceof BerthError) errors.push(new BerthError(e.code, e.message, { range: from.range, cause: e })); else throw e; }
-    for (const name of expanded.unmatched) {
-      warnings.push({ code: 'UndefinedArgInFrom', message: `FROM uses $${name}, which is not declared as a global ARG before the first FROM`, range: from.range });
-    }
-    const baseName = expanded.value;
+    const baseName = expandFrom(from.image, from) ?? from.image;
     let base: StageBase = { kind: 'image', ref: baseName };
     if (baseName === '') errors.push(planError('FROM names an empty image (after variable expansion)', from.range));
     else if (baseName.toLowerCase() === 'scratch') base = { kind: 'scratch' };
@@ -97,35 +132,32 @@ export function planBuild(instructions: readonly Instruction[], escapeToken: Esc
     }
     let platform = targetPlatform;
     if (from.platform !== undefined) {
-      try { platform = parsePlatform(expandWord(from.platform, globalLookup, { escapeToken }).value); }
-      catch (e) { errors.push(planError(`FROM --platform: ${(e as Error).message}`, from.range)); }
+      const text = expandFrom(from.platform, from);
+      if (text !== undefined) {
+        try { platform = parsePlatform(text); }
+        catch (e) { errors.push(planError(`FROM --platform: ${(e as Error).message}`, from.range)); }
+      }
     }
 
-    const env = new StageEnv(escapeToken, globalArgs, buildArgs, predefined);
+    // The stages a step reads are known before any variable is: like docker, berth takes --from
+    // and from= literally (RUN --mount from= with a variable is already rejected by the parser).
     const sources = new Map<number, SourceRef[]>();
     draft.steps.forEach((step, stepIndex) => {
-      try {
-        if (step.kind === 'arg') env.applyArg(step);
-        else if (step.kind === 'env') env.applyEnv(step);
-        const refs: SourceRef[] = [];
-        if (step.kind === 'copy' && step.from !== undefined) {
-          const r = resolveRef(env.expand(step.from), index, step.range, 'COPY --from');
+      if (step.kind === 'arg') for (const d of step.args) declaredAnywhere.add(d.name);
+      const refs: SourceRef[] = [];
+      if (step.kind === 'copy' && step.from !== undefined && literalFrom(step.from, step.range)) {
+        const r = resolveRef(step.from, index, step.range, 'COPY --from');
+        if (r) refs.push(r);
+      }
+      if (step.kind === 'run') {
+        for (const m of step.mounts) {
+          if (m.from === undefined) continue;
+          const r = resolveRef(m.from, index, step.range, 'RUN --mount from');
           if (r) refs.push(r);
         }
-        if (step.kind === 'run') {
-          for (const m of step.mounts) {
-            if (m.from === undefined) continue;
-            const r = resolveRef(env.expand(m.from), index, step.range, 'RUN --mount from');
-            if (r) refs.push(r);
-          }
-        }
-        if (refs.length) sources.set(stepIndex, refs);
-      } catch (e) {
-        if (e instanceof BerthError) errors.push(new BerthError(e.code, e.message, { range: step.range, cause: e }));
-        else throw e;
       }
+      if (refs.length) sources.set(stepIndex, refs);
     });
-    for (const n of env.declared) declaredAnywhere.add(n);
 
     const deps = new Set<number>();
     if (base.kind === 'stage') deps.add(base.index);
@@ -142,7 +174,7 @@ export function planBuild(instructions: readonly Instruction[], escapeToken: Esc
     });
   });
 
-  if (errors.length) throw new BerthErrors(errors);
+  if (errors.length) throw new BerthErrors(errors.sort((a, b) => (a.range?.start.line ?? 0) - (b.range?.start.line ?? 0)));
 
   let target = stages[stages.length - 1]!;
   if (options.target !== undefined) {
@@ -169,7 +201,6 @@ export function planBuild(instructions: readonly Instruction[], escapeToken: Esc
   if (unused.length) {
     warnings.push({ code: 'UnusedBuildArg', message: `one or more build-args [${unused.sort().join(' ')}] were not consumed`, range: undefined });
   }
-  predefined.set('TARGETSTAGE', target.name ?? String(target.index));
 
   return {
     file: options.file ?? 'Dockerfile', escapeToken, stages, target, order, globalArgs, buildArgs,

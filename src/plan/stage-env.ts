@@ -1,22 +1,36 @@
-// The variables a stage sees at each point while planning: its ARGs (with --build-arg overrides and
-// global defaults) and ENVs from the Dockerfile, ENV winning over ARG as in docker.
+// The variables a stage sees at each point of the build: its ARGs (with --build-arg overrides, the
+// global values and the platform ARGs) and its ENVs. As in BuildKit both write one environment and
+// the later instruction wins: an ENV after an ARG overrides it (the documented "ENV overrides ARG"),
+// an ARG with a value after an ENV overrides that, and an ARG that gets no value changes nothing.
 import type { ArgInstruction, EnvInstruction } from '../dockerfile/instructions/index.ts';
 import { expandWord, type EnvLookup, type EscapeToken } from '../dockerfile/shell/index.ts';
 
 export class StageEnv {
-  private readonly args = new Map<string, string | undefined>();
-  private readonly env = new Map<string, string>();
-  /** Names of the ARGs declared in this stage (for the unused --build-arg warning). */
+  private readonly vars: Map<string, string>;
+  /** Names of the ARGs declared in this stage so far. */
   readonly declared = new Set<string>();
 
+  /**
+   * `globalArgs` are the values of the ARGs before the first FROM, `predefined` the platform ARGs;
+   * a stage only sees either after declaring the name with ARG. `inherited` is the environment the
+   * stage starts with (its base image's or base stage's).
+   */
   constructor(
     private readonly escapeToken: EscapeToken,
     private readonly globalArgs: ReadonlyMap<string, string | undefined>,
     private readonly buildArgs: ReadonlyMap<string, string | undefined>,
     private readonly predefined: ReadonlyMap<string, string>,
-  ) {}
+    inherited: Iterable<readonly [string, string]> = [],
+  ) {
+    this.vars = new Map(inherited);
+  }
 
-  readonly lookup: EnvLookup = (name) => this.env.get(name) ?? this.args.get(name);
+  readonly lookup: EnvLookup = (name) => this.vars.get(name);
+
+  /** The variables currently set, in the order they were first set. */
+  variables(): Map<string, string> {
+    return new Map(this.vars);
+  }
 
   expand(word: string): string {
     return expandWord(word, this.lookup, { escapeToken: this.escapeToken }).value;
@@ -28,13 +42,14 @@ export class StageEnv {
       let value: string | undefined;
       if (this.buildArgs.get(decl.name) !== undefined) value = this.buildArgs.get(decl.name);
       else if (decl.defaultValue !== undefined) value = this.expand(decl.defaultValue);
-      else if (this.globalArgs.has(decl.name)) value = this.globalArgs.get(decl.name);
-      else value = this.predefined.get(decl.name);
-      this.args.set(decl.name, value);
+      else value = this.globalArgs.get(decl.name) ?? this.predefined.get(decl.name);
+      if (value !== undefined) this.vars.set(decl.name, value);
     }
   }
 
   applyEnv(inst: EnvInstruction): void {
-    for (const { key, value } of inst.pairs) this.env.set(this.expand(key), this.expand(value));
+    // Every pair is expanded before any is set: `ENV abc=bye def=$abc` gives def the old abc.
+    const pairs = inst.pairs.map(({ key, value }) => [this.expand(key), this.expand(value)] as const);
+    for (const [key, value] of pairs) this.vars.set(key, value);
   }
 }

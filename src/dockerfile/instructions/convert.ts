@@ -18,9 +18,9 @@ const context: ParseContext = { convert: convertInstruction };
 export function convertInstruction(node: InstructionNode): Instruction {
   const parser = KEYWORD_PARSERS[node.name];
   if (!parser) {
-    const guess = suggest(node.name, Object.keys(KEYWORD_PARSERS));
+    const guess = suggest(node.keyword, Object.keys(KEYWORD_PARSERS));
     throw new InstructionError('DOCKERFILE_INSTRUCTION',
-      `unknown instruction: ${node.keyword}${guess ? ` (did you mean ${guess.toUpperCase()}?)` : ''}`, node.keywordRange);
+      `unknown instruction: ${node.keyword}${guess ? ` (did you mean ${guess}?)` : ''}`, node.keywordRange);
   }
   return parser(node, context);
 }

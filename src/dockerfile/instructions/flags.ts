@@ -33,6 +33,8 @@ export function parseFlags(keyword: string, flags: readonly FlagNode[], spec: Fl
     }
     nodes.set(f.name, f);
     if (kind === 'bool') {
+      // As docker: a bare `--link` is true, but `--link=` is a missing value, not an empty boolean.
+      if (f.value === '') throw new InstructionError('DOCKERFILE_FLAG', `missing a value on flag: --${f.name}`, f.range, `write it as --${f.name} or --${f.name}=true|false`);
       const v = f.value === undefined ? 'true' : f.value.toLowerCase();
       if (v !== 'true' && v !== 'false') {
         throw new InstructionError('DOCKERFILE_FLAG', `expecting boolean value for flag --${f.name}, not: ${f.value}`, f.range);

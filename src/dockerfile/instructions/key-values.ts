@@ -8,7 +8,7 @@ export function keyValues(node: InstructionNode): KeyValue[] {
   const pairs: KeyValue[] = [];
   for (let i = 0; i < node.args.length; i += 3) {
     const key = node.args[i]!;
-    if (key === '') fail(node, `${upper(node)} names cannot be empty`);
+    if (key === '') fail(node, `${upper(node)} names can not be blank`);
     pairs.push({ key, value: node.args[i + 1] ?? '' });
   }
   return pairs;

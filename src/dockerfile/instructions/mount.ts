@@ -29,7 +29,7 @@ const KEYS_BY_TYPE: Record<MountType, readonly string[]> = {
   bind: ['from', 'source', 'target', 'readonly', 'readwrite'],
   cache: ['id', 'from', 'source', 'target', 'readonly', 'readwrite', 'sharing', 'mode', 'uid', 'gid'],
   tmpfs: ['target', 'size'],
-  secret: ['id', 'target', 'required', 'mode', 'uid', 'gid', 'env'],
+  secret: ['id', 'source', 'target', 'required', 'mode', 'uid', 'gid', 'env'],
   ssh: ['id', 'target', 'required', 'mode', 'uid', 'gid'],
 };
 const ALIASES: Record<string, string> = { src: 'source', dst: 'target', destination: 'target', ro: 'readonly', rw: 'readwrite' };
@@ -72,13 +72,20 @@ function parseUint(key: string, value: string, range: SourceRange, base = 10): n
   return n;
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
 
+/** Sizes as docker reads them (go-units RAMInBytes): binary multiples, `64m`, `64MiB`, `1 g`, `512`. */
 function parseSize(value: string, range: SourceRange): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$/.exec(value);
-  const unit = SIZE_UNITS[(m?.[2] ?? 'x').toLowerCase()];
-  if (!m || unit === undefined) throw new InstructionError('DOCKERFILE_FLAG', `--mount: invalid size: "${value}"`, range, 'use a size such as 64m or 1g');
-  return Math.floor(Number(m[1]) * unit);
+  const m = /^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$/i.exec(value);
+  if (!m) throw new InstructionError('DOCKERFILE_FLAG', `--mount: invalid size: "${value}"`, range, 'use a size such as 64m or 1g');
+  return Math.floor(Number(m[1]) * SIZE_UNITS[(m[2] ?? '').toLowerCase()]!);
+}
+
+/** Go's path.Base: the last element, trailing slashes ignored. */
+function basename(p: string): string {
+  const trimmed = p.replace(/\/+$/, '');
+  if (trimmed === '') return p === '' ? '.' : '/';
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
 }
 
 export function parseMount(text: string, range: SourceRange, sshIndex: number): Mount {
@@ -91,16 +98,18 @@ export function parseMount(text: string, range: SourceRange, sshIndex: number): 
     const key = ALIASES[rawKey] ?? rawKey;
     const value = eq < 0 ? undefined : field.slice(eq + 1);
     if (key === 'type') {
-      if (value === undefined || !(value in KEYS_BY_TYPE)) {
+      const t = value?.toLowerCase();
+      if (t === undefined || !Object.hasOwn(KEYS_BY_TYPE, t)) {
         throw new InstructionError('DOCKERFILE_FLAG', `--mount: unsupported mount type "${value ?? ''}"`, range, 'type is one of bind, cache, tmpfs, secret, ssh');
       }
-      type = value as MountType;
+      type = t as MountType;
     } else {
       pairs.push([key, value]);
     }
   }
   const m: Mount = {
-    type, target: '', from: undefined, source: undefined, readOnly: type === 'bind', id: undefined,
+    // Read-only unless said otherwise, except for cache and tmpfs mounts (as docker).
+    type, target: '', from: undefined, source: undefined, readOnly: type !== 'cache' && type !== 'tmpfs', id: undefined,
     sharing: 'shared', mode: undefined, uid: undefined, gid: undefined, required: false, size: undefined, env: undefined,
   };
   const allowed = KEYS_BY_TYPE[type];
@@ -118,7 +127,14 @@ export function parseMount(text: string, range: SourceRange, sshIndex: number): 
     if (value === undefined) throw new InstructionError('DOCKERFILE_FLAG', `--mount: ${key} needs a value (${key}=...)`, range);
     switch (key) {
       case 'target': m.target = value; break;
-      case 'from': m.from = value; break;
+      case 'from':
+        // Docker resolves the stages a RUN reads before any variable is known, so it rejects them here.
+        if (value.slice(0, -1).includes('$')) {
+          throw new InstructionError('DOCKERFILE_FLAG', '--mount: \'from\' doesn\'t support variable expansion, define alias stage instead', range,
+            'declare the ARG before the first FROM and use it in FROM ${ARG} AS alias, then from=alias');
+        }
+        m.from = value;
+        break;
       case 'source': m.source = value; break;
       case 'id': m.id = value; break;
       case 'env': m.env = value; break;
@@ -126,20 +142,26 @@ export function parseMount(text: string, range: SourceRange, sshIndex: number): 
       case 'uid': m.uid = parseUint('uid', value, range); break;
       case 'gid': m.gid = parseUint('gid', value, range); break;
       case 'size': m.size = parseSize(value, range); break;
-      case 'sharing':
-        if (value !== 'shared' && value !== 'private' && value !== 'locked') {
+      case 'sharing': {
+        const sharing = value.toLowerCase();
+        if (sharing !== 'shared' && sharing !== 'private' && sharing !== 'locked') {
           throw new InstructionError('DOCKERFILE_FLAG', `--mount: unsupported sharing value "${value}"`, range, 'sharing is one of shared, private, locked');
         }
-        m.sharing = value;
+        m.sharing = sharing;
         break;
+      }
     }
   }
   if (type === 'secret') {
-    if (m.id === undefined && m.target === '' && m.env === undefined) {
-      throw new InstructionError('DOCKERFILE_FLAG', '--mount=type=secret needs an id or a target', range);
+    // `source` names the secret like `id` does; the id defaults to the target's last element, the
+    // target to /run/secrets/<id> unless the secret only goes to an environment variable.
+    if (m.source !== undefined && m.id !== undefined) throw new InstructionError('DOCKERFILE_FLAG', '--mount=type=secret: both source and id can\'t be set', range);
+    if (m.source !== undefined) { m.id = m.source; m.source = undefined; }
+    if (m.id === undefined && m.target === '') {
+      throw new InstructionError('DOCKERFILE_FLAG', '--mount=type=secret needs an id or a target', range, 'e.g. --mount=type=secret,id=npmrc or --mount=type=secret,id=token,env=TOKEN');
     }
-    m.id ??= m.target.split('/').pop();
-    if (m.target === '' && m.env === undefined) m.target = `/run/secrets/${m.id}`;
+    m.id ??= basename(m.target);
+    if (m.target === '' && m.env === undefined) m.target = `/run/secrets/${basename(m.id)}`;
   } else if (type === 'ssh') {
     m.id ??= 'default';
     if (m.target === '') m.target = `/run/buildkit/ssh_agent.${sshIndex}`;

@@ -9,7 +9,9 @@ export const parseOnbuild: KeywordParser = (node, ctx) => {
   if (!child) fail(node, 'ONBUILD requires at least one argument', 'give the instruction to run in child builds, e.g. ONBUILD COPY . /app');
   if (child.name === 'onbuild') fail(node, 'chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
   if (FORBIDDEN.has(child.name)) fail(node, `${child.name.toUpperCase()} isn't allowed as an ONBUILD trigger`);
-  // Docker stores the trigger text with the keyword upper-cased.
-  const trigger = child.original.replace(/^\S+/, child.name.toUpperCase());
+  // Docker stores the line as written minus `ONBUILD` (the keyword keeps its case), followed by
+  // each heredoc's body and terminator so that the child build can parse the trigger again.
+  let trigger = child.original;
+  for (const h of child.heredocs) trigger += `\n${h.content}${h.name}`;
   return { kind: 'onbuild', ...base(node), trigger, instruction: ctx.convert(child) };
 };

@@ -9,19 +9,20 @@ const SECURITY = ['sandbox', 'insecure'] as const;
 export const parseRun: KeywordParser = (node) => {
   const flags = flagsOf(node, { mount: 'list', network: 'string', security: 'string' });
   if (node.args.length === 0 && node.heredocs.length === 0) fail(node, 'RUN requires at least one argument', 'give the command to run, e.g. RUN make');
-  const mountNode = flags.node('mount');
+  // Each --mount is parsed on its own so that an error points at the flag that holds it.
+  const mountFlags = node.flags.filter((f) => f.name === 'mount');
   let sshIndex = 0;
-  const mounts = flags.list('mount').map((m) => {
-    const mount = parseMount(m, mountNode?.range ?? node.range, sshIndex);
+  const mounts = mountFlags.map((f) => {
+    const mount = parseMount(f.value ?? '', f.range, sshIndex);
     if (mount.type === 'ssh') sshIndex++;
     return mount;
   });
   const targets = new Set<string>();
-  for (const m of mounts) {
-    if (m.target === '') continue;
-    if (targets.has(m.target)) throw new InstructionError('DOCKERFILE_FLAG', `RUN --mount: two mounts have the target ${m.target}`, mountNode?.range ?? node.range);
+  mounts.forEach((m, i) => {
+    if (m.target === '') return;
+    if (targets.has(m.target)) throw new InstructionError('DOCKERFILE_FLAG', `RUN --mount: two mounts have the target ${m.target}`, mountFlags[i]!.range);
     targets.add(m.target);
-  }
+  });
   const network = flags.string('network');
   if (network !== undefined && !(NETWORKS as readonly string[]).includes(network)) {
     throw new InstructionError('DOCKERFILE_FLAG', `RUN --network: unsupported value "${network}"`, flags.node('network')!.range, 'use default, none or host');

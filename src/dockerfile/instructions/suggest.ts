@@ -1,4 +1,5 @@
-// "Did you mean ...?" for misspelled keywords: the closest known word within a small edit distance.
+// "Did you mean ...?" for misspelled keywords, as BuildKit suggests them: the closest known word
+// at an edit distance below 3 (none for an exact match), in the case the user wrote it in.
 
 function distance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -14,13 +15,29 @@ function distance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-export function suggest(word: string, candidates: readonly string[]): string | undefined {
-  const w = word.toLowerCase();
+/** Matches the case of `original`: all lower → lower, all upper → upper, mixed → as the candidate is. */
+function matchCase(candidate: string, original: string): string {
+  if (original === original.toLowerCase()) return candidate.toLowerCase();
+  if (original === original.toUpperCase()) return candidate.toUpperCase();
+  return candidate;
+}
+
+/**
+ * The candidate closest to `word`, or undefined. Case-insensitive by default (the answer then takes
+ * the case `word` was written in); `caseSensitive` compares as written and answers as written.
+ */
+export function suggest(word: string, candidates: readonly string[], options: { caseSensitive?: boolean } = {}): string | undefined {
+  const fold = (s: string): string => (options.caseSensitive ? s : s.toLowerCase());
+  const w = fold(word);
+  if (w === '') return undefined;
   let best: string | undefined;
-  let bestD = Infinity;
+  let bestD = 3;
   for (const c of candidates) {
-    const d = distance(w, c);
-    if (d < bestD) { best = c; bestD = d; }
+    const fc = fold(c);
+    if (fc === w) return undefined;
+    const d = distance(w, fc);
+    if (d < bestD) { best = fc; bestD = d; }
   }
-  return bestD <= Math.max(1, Math.min(2, Math.floor(w.length / 3))) ? best : undefined;
+  if (best === undefined) return undefined;
+  return options.caseSensitive ? best : matchCase(best, word);
 }
