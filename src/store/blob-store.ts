@@ -39,16 +39,18 @@ export class BlobStore {
   }
 
   async size(digest: string): Promise<number> {
+    const file = this.path(digest); // an invalid digest is INVALID_ARGUMENT, not NOT_FOUND
     try {
-      return (await stat(this.path(digest))).size;
+      return (await stat(file)).size;
     } catch (e) {
       throw this.missing(digest, e);
     }
   }
 
   async read(digest: string): Promise<Buffer> {
+    const file = this.path(digest);
     try {
-      return await readFile(this.path(digest));
+      return await readFile(file);
     } catch (e) {
       throw this.missing(digest, e);
     }
@@ -62,11 +64,19 @@ export class BlobStore {
     if (expect.digest !== undefined) {
       assertDigest(expect.digest);
       if (await this.has(expect.digest)) {
-        // Already stored: drain nothing, trust the stored copy (fsck verifies it).
-        if (source instanceof Uint8Array) return { digest: expect.digest, size: source.length };
-        return { digest: expect.digest, size: await this.size(expect.digest) };
+        // Already stored: drain nothing, trust the stored copy (fsck verifies it), but still refuse
+        // an announced size that contradicts it, and bytes in hand that are not this blob.
+        const stored = await this.size(expect.digest);
+        if (expect.size !== undefined && expect.size !== stored) throw this.sizeMismatch(expect.digest, stored, expect.size);
+        if (source instanceof Uint8Array) {
+          const actual = `sha256:${createHash('sha256').update(source).digest('hex')}`;
+          if (actual !== expect.digest) throw this.digestMismatch(expect.digest, actual);
+        }
+        return { digest: expect.digest, size: stored };
       }
     }
+    // An announced size is also a limit: stop reading at size+1 bytes, whatever the source sends.
+    const limit = Math.min(expect.maxSize ?? Infinity, expect.size ?? Infinity);
     const tmp = tempName(this.layout.tmpDir, 'blob');
     const hash = createHash('sha256');
     let size = 0;
@@ -75,11 +85,14 @@ export class BlobStore {
       const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = source instanceof Uint8Array ? [source] : source;
       for await (const chunk of chunks) {
         size += chunk.length;
-        if (expect.maxSize !== undefined && size > expect.maxSize) {
+        if (size > limit) {
+          if (expect.size !== undefined && size > expect.size) throw this.sizeMismatch(expect.digest, `more than ${expect.size}`, expect.size);
           throw new BerthError('INVALID_ARCHIVE', `blob is larger than the ${expect.maxSize} bytes allowed${expect.digest ? ` for ${expect.digest}` : ''}`);
         }
         hash.update(chunk);
-        await fh.write(chunk);
+        // write(2) may be short (disk full, file size limit): loop, so the file holds every byte
+        // hashed, and the failing retry reports the cause (ENOSPC, EFBIG).
+        for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off)).bytesWritten;
       }
       await fh.sync();
     } catch (e) {
@@ -90,12 +103,8 @@ export class BlobStore {
     await fh.close();
     const digest = `sha256:${hash.digest('hex')}`;
     try {
-      if (expect.digest !== undefined && digest !== expect.digest) {
-        throw new BerthError('INVALID_ARCHIVE', `content does not match its digest: expected ${expect.digest}, got ${digest}`, { hint: 'the source is corrupt or was altered; nothing was stored' });
-      }
-      if (expect.size !== undefined && size !== expect.size) {
-        throw new BerthError('INVALID_ARCHIVE', `blob ${digest} has ${size} bytes, but ${expect.size} were announced`);
-      }
+      if (expect.digest !== undefined && digest !== expect.digest) throw this.digestMismatch(expect.digest, digest);
+      if (expect.size !== undefined && size !== expect.size) throw this.sizeMismatch(digest, size, expect.size);
       const dest = this.layout.blobPath(digest);
       // link() fails if the blob appeared meanwhile: either way the committed blob is complete.
       await link(tmp, dest).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
@@ -125,6 +134,14 @@ export class BlobStore {
   async ensureDirs(): Promise<void> {
     await mkdir(this.layout.blobsDir, { recursive: true });
     await mkdir(this.layout.tmpDir, { recursive: true });
+  }
+
+  private digestMismatch(expected: string, actual: string): BerthError {
+    return new BerthError('INVALID_ARCHIVE', `content does not match its digest: expected ${expected}, got ${actual}`, { hint: 'the source is corrupt or was altered; nothing was stored' });
+  }
+
+  private sizeMismatch(digest: string | undefined, actual: number | string, announced: number): BerthError {
+    return new BerthError('INVALID_ARCHIVE', `blob${digest ? ` ${digest}` : ''} has ${actual} bytes, but ${announced} were announced`);
   }
 
   private missing(digest: string, cause: unknown): BerthError {

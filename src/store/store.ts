@@ -54,20 +54,27 @@ export class Store {
     return this.locks.with('gc', 'shared', fn);
   }
 
-  /** Records an image whose manifest, config and layers are all stored, and tags it. */
+  /**
+   * Records an image whose manifest, config and layers are all stored, and tags it. The check and
+   * the record happen under the shared gc lock, so a concurrent prune cannot sweep a blob between
+   * them and leave a record whose blobs are gone. Callers that put the blobs first should wrap both
+   * steps in write(); otherwise a prune may take the blobs before this call, which then fails.
+   */
   async addImage(input: AddImageInput): Promise<StoredImage> {
-    const links = manifestLinks(await this.blobs.read(input.manifest), input.manifest);
-    if (links.config !== input.config) throw new BerthError('INVALID_IMAGE', `manifest ${input.manifest} names config ${links.config}, not ${input.config}`);
-    for (const d of [links.config, ...links.layers]) {
-      if (!(await this.blobs.has(d))) throw new BerthError('INVALID_IMAGE', `image ${input.manifest} refers to blob ${d}, which is not stored`);
-    }
-    return this.refs.update((doc) => {
-      doc.images[input.manifest] ??= {
-        manifest: input.manifest, config: input.config, added: new Date().toISOString(),
-        ...(input.diffSizes ? { diffSizes: input.diffSizes } : {}),
-      };
-      for (const t of input.tags ?? []) doc.tags[t] = input.manifest;
-      return withTags(doc, doc.images[input.manifest]!);
+    return this.write(async () => {
+      const links = manifestLinks(await this.blobs.read(input.manifest), input.manifest);
+      if (links.config !== input.config) throw new BerthError('INVALID_IMAGE', `manifest ${input.manifest} names config ${links.config}, not ${input.config}`);
+      for (const d of [links.config, ...links.layers]) {
+        if (!(await this.blobs.has(d))) throw new BerthError('INVALID_IMAGE', `image ${input.manifest} refers to blob ${d}, which is not stored`);
+      }
+      return this.refs.update((doc) => {
+        doc.images[input.manifest] ??= {
+          manifest: input.manifest, config: input.config, added: new Date().toISOString(),
+          ...(input.diffSizes ? { diffSizes: input.diffSizes } : {}),
+        };
+        for (const t of input.tags ?? []) doc.tags[t] = input.manifest;
+        return withTags(doc, doc.images[input.manifest]!);
+      });
     });
   }
 
