@@ -6,3 +6,5 @@ export { BerthError, BerthErrors, isBerthError } from '../util/errors.ts';
 export type { ErrorCode, Position, SourceRange } from '../util/errors.ts';
 export { importImage, listImages, tagImage, removeImages, imageHistory, inspectImages } from './images.ts';
 export type { ImportOptions, ImageSummary, RemoveResult, HistoryRow } from './images.ts';
+export { systemCheck, pruneImages, type PruneResult } from './maintenance.ts';
+export type { CheckProblem } from '../store/index.ts';

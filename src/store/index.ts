@@ -3,3 +3,4 @@ export { Store, type StoredImage, type AddImageInput } from './store.ts';
 export { BlobStore, type BlobInfo, type BlobExpectation } from './blob-store.ts';
 export type { ImageRecord } from './refs.ts';
 export { manifestLinks } from './manifest-refs.ts';
+export { checkStore, type CheckProblem } from './check.ts';

@@ -1,5 +1,7 @@
 // `berth system`: docker's management verbs for the whole store (disk usage, prune).
 import type { Command } from 'commander';
+import { BerthError, systemCheck } from '../../api/index.ts';
+import { globalOptions } from '../globals.ts';
 import { collect, notImplemented } from '../options.ts';
 
 export function defineSystem(program: Command): void {
@@ -20,4 +22,16 @@ export function defineSystem(program: Command): void {
     .option('-f, --force', 'Do not prompt for confirmation')
     .option('--volumes', 'Prune anonymous volumes')
     .action(notImplemented);
+  system
+    .command('check')
+    .description('Check the store: every blob hashes to its name, every reference resolves, no leftovers')
+    .usage('[OPTIONS]')
+    .option('--repair', 'Fix what can be fixed: remove corrupt blobs, broken image records and leftovers')
+    .action(async (flags: { repair?: boolean }, cmd: Command) => {
+      const problems = await systemCheck(globalOptions(cmd).root, { repair: flags.repair === true });
+      for (const p of problems) process.stdout.write(`${p.kind}: ${p.subject}: ${p.detail}${p.repaired ? ' (repaired)' : ''}\n`);
+      const open = problems.filter((p) => !p.repaired).length;
+      if (problems.length === 0) process.stdout.write('the store is consistent\n');
+      if (open > 0) throw new BerthError('INVALID_IMAGE', `${open} problem${open === 1 ? '' : 's'} found`, { hint: 'run `berth system check --repair` to fix them' });
+    });
 }

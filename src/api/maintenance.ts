@@ -1,0 +1,28 @@
+// Store maintenance: `berth system check [--repair]` and `berth image prune [-a]`.
+import { checkStore, type CheckProblem } from '../store/index.ts';
+import { openStore } from './image-resolve.ts';
+
+export async function systemCheck(root: string, opts: { repair?: boolean } = {}): Promise<CheckProblem[]> {
+  return checkStore(await openStore(root), opts);
+}
+
+export interface PruneResult {
+  /** Config digests (image IDs) of the images removed. */
+  deleted: string[];
+  untagged: string[];
+  reclaimed: number;
+}
+
+/** Removes dangling (untagged) images, or with `all` every image (no container uses one yet), then collects blobs. */
+export async function pruneImages(root: string, opts: { all?: boolean } = {}): Promise<PruneResult> {
+  const store = await openStore(root);
+  const deleted: string[] = [];
+  const untagged: string[] = [];
+  for (const img of await store.images()) {
+    if (!opts.all && img.tags.length > 0) continue;
+    untagged.push(...(await store.removeImage(img.manifest)));
+    deleted.push(img.config);
+  }
+  const { freed } = await store.collectGarbage();
+  return { deleted, untagged, reclaimed: freed };
+}
