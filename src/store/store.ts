@@ -119,7 +119,13 @@ export class Store {
       const live = new Set<string>();
       for (const manifest of Object.keys(doc.images)) {
         live.add(manifest);
-        if (!(await this.blobs.has(manifest))) continue;
+        live.add(doc.images[manifest]!.config);
+        if (!(await this.blobs.has(manifest))) {
+          // Without the manifest we cannot tell which layers are live: sweep nothing rather than guess.
+          throw new BerthError('INVALID_IMAGE', `image ${doc.images[manifest]!.config} has lost its manifest ${manifest}; nothing was removed`, {
+            hint: 'run `berth system check --repair` first',
+          });
+        }
         const links = manifestLinks(await this.blobs.read(manifest), manifest);
         live.add(links.config);
         for (const l of links.layers) live.add(l);

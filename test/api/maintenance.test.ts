@@ -49,4 +49,18 @@ describe('store maintenance', () => {
     assert.deepEqual(readdirSync(path.join(root, 'blobs', 'sha256')), []);
     assert.deepEqual(await systemCheck(root), []);
   });
+
+  it('prune refuses to sweep when an image has lost its manifest, and check --repair clears the way', async () => {
+    const { id } = await importImage(root, { source: tarFile, reference: 'damaged:1' });
+    const inspectManifest = (await listImages(root))[0]!.manifest;
+    rmSync(path.join(root, 'blobs', 'sha256', inspectManifest.slice(7)));
+    const before = readdirSync(path.join(root, 'blobs', 'sha256')).sort();
+    await assert.rejects(pruneImages(root), /has lost its manifest .*nothing was removed/);
+    assert.deepEqual(readdirSync(path.join(root, 'blobs', 'sha256')).sort(), before);
+    assert.ok(before.includes(id.slice(7)));
+    assert.deepEqual((await systemCheck(root)).map((p) => p.kind), ['broken-image']);
+    await systemCheck(root, { repair: true });
+    await pruneImages(root, { all: true });
+    assert.deepEqual(readdirSync(path.join(root, 'blobs', 'sha256')), []);
+  });
 });
