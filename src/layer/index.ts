@@ -35,5 +35,6 @@ export {
   whiteoutPath,
   type Whiteout,
 } from './whiteout.ts';
+export { checkLayerEntries } from './check-entries.ts';
 export { extractLayer, type ExtractOptions, type ExtractResult } from './extract.ts';
 export { diffDirToTar, type DiffDirOptions } from './diff-dir.ts';

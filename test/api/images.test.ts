@@ -98,6 +98,24 @@ describe('image commands', () => {
     assert.deepEqual(storeFiles(), before);
   });
 
+  it('refuses a hostile rootfs tar (.. entry, escaping hardlink, malformed whiteout) and records no image', async () => {
+    const cases: Record<string, string> = {
+      dotdot: "t.addfile(tarfile.TarInfo('../escape'))",
+      hardlink: "i = tarfile.TarInfo('a'); i.type = tarfile.LNKTYPE; i.linkname = '../../etc/passwd'; t.addfile(i)",
+      whiteout: "i = tarfile.TarInfo('d/.wh.x'); i.type = tarfile.SYMTYPE; i.linkname = 'y'; t.addfile(i)",
+    };
+    for (const [name, code] of Object.entries(cases)) {
+      const file = path.join(work, `${name}.tar`);
+      execFileSync('python3', ['-c', `import tarfile\nwith tarfile.open(${JSON.stringify(file)}, 'w', format=tarfile.PAX_FORMAT) as t:\n    ${code}`]);
+      await assert.rejects(importImage(root, { source: file, reference: `hostile:${name}` }), (e: Error & { code?: string }) => {
+        assert.match(e.message, /'\.\.'|outside the layer|malformed whiteout/, name);
+        assert.match(String(e.code), /UNSAFE_PATH|INVALID_ARCHIVE/);
+        return true;
+      });
+    }
+    assert.deepEqual((await listImages(root)).flatMap((i) => i.repoTags).filter((t) => t.startsWith('hostile')), []);
+  });
+
   it('rmi untags first, then deletes the image and collects its blobs', async () => {
     const r1 = await removeImages(root, ['hello:1']);
     assert.deepEqual(r1.results, [{ untagged: 'hello:1' }]);
