@@ -12,26 +12,13 @@ import { fileURLToPath } from 'node:url';
 import type { InstructionNode, ParseResult } from '../../src/dockerfile/syntax/index.ts';
 import type { Position, SourceRange } from '../../src/util/errors.ts';
 import { parseDockerfile } from '../../src/dockerfile/syntax/index.ts';
+import { mulberry32, type Rng } from '../helpers/prng.ts';
 
 const SEED = Number(process.env['BERTH_FUZZ_SEED'] ?? 0x5eed_b347) >>> 0;
 const GRAMMAR_CASES = 2000;
 const MUTATION_CASES = 1000;
 /** Far above what these inputs need (tens of milliseconds); a quadratic path would take minutes. */
 const ADVERSARIAL_LIMIT_MS = 3000;
-
-type Rng = () => number;
-
-/** mulberry32: a tiny, fast, seedable PRNG. */
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Each case gets its own generator, so a failing case can be rebuilt from (seed, case). */
 const caseRng = (kind: number, i: number): Rng => mulberry32((SEED ^ Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(kind, 0x85ebca6b)) >>> 0);

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { envFromList, expandWord, expandWords } from '../../src/dockerfile/shell/index.ts';
 import type { EnvLookup, ExpandOptions } from '../../src/dockerfile/shell/index.ts';
 import { BerthError } from '../../src/util/errors.ts';
+import { mulberry32 } from '../helpers/prng.ts';
 
 const DATA_DIR = new URL('../../../shared/conformance/buildkit-shell/', import.meta.url);
 const HAVE_DATA = existsSync(fileURLToPath(DATA_DIR));
@@ -356,17 +357,7 @@ describe('error messages', () => {
 });
 
 describe('robustness', () => {
-  // mulberry32: a tiny seeded PRNG, so a failure is reproducible.
-  function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
+  const prng = mulberry32;
   const ALPHABET = ['$', '{', '}', ':', '-', '+', '?', '#', '%', '/', '\\', '`', "'", '"', 'a', 'b', '*', '[', ']', '!', ' ', '1', '@'];
   const env = envFromList(['a=ab ba', 'b=', 'ab=*']);
 
