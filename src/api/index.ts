@@ -8,3 +8,4 @@ export { importImage, listImages, tagImage, removeImages, imageHistory, inspectI
 export type { ImportOptions, ImageSummary, RemoveResult, HistoryRow } from './images.ts';
 export { systemCheck, pruneImages, type PruneResult } from './maintenance.ts';
 export type { CheckProblem } from '../store/index.ts';
+export { saveImages, saveImagesToFile, loadImages, type LoadedImage } from './archive.ts';

@@ -1,7 +1,7 @@
-// Serializing a new image: config and manifest bytes (OCI media types), written once and hashed as
-// written, so the digests are over exactly the stored bytes.
-import { MediaType, type ImageConfig, type Manifest } from '../oci/index.ts';
-import { sha256Of, type Digest } from '../oci/index.ts';
+// Serializing an image: config and manifest bytes (OCI media types), hashed as written, so digests
+// are over exactly the stored bytes. A config that came from elsewhere is kept byte for byte (its
+// digest is the image ID docker shows).
+import { MediaType, sha256Of, type Digest, type ImageConfig, type Manifest } from '../oci/index.ts';
 
 export interface LayerDescriptorInput {
   digest: string;
@@ -16,8 +16,8 @@ export interface SerializedImage {
   manifestDigest: Digest;
 }
 
-export function serializeImage(config: ImageConfig, layers: readonly LayerDescriptorInput[]): SerializedImage {
-  const configBytes = Buffer.from(JSON.stringify(config));
+/** The manifest for raw config bytes and layer blobs. */
+export function manifestFor(configBytes: Buffer, layers: readonly LayerDescriptorInput[]): SerializedImage {
   const configDigest = sha256Of(configBytes);
   const manifest: Manifest = {
     schemaVersion: 2,
@@ -27,4 +27,8 @@ export function serializeImage(config: ImageConfig, layers: readonly LayerDescri
   };
   const manifestBytes = Buffer.from(JSON.stringify(manifest));
   return { configBytes, configDigest, manifestBytes, manifestDigest: sha256Of(manifestBytes) };
+}
+
+export function serializeImage(config: ImageConfig, layers: readonly LayerDescriptorInput[]): SerializedImage {
+  return manifestFor(Buffer.from(JSON.stringify(config)), layers);
 }

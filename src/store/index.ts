@@ -4,3 +4,4 @@ export { BlobStore, type BlobInfo, type BlobExpectation } from './blob-store.ts'
 export type { ImageRecord } from './refs.ts';
 export { manifestLinks } from './manifest-refs.ts';
 export { checkStore, type CheckProblem } from './check.ts';
+export { loadArchive } from './load-archive.ts';

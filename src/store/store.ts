@@ -61,20 +61,27 @@ export class Store {
    * steps in write(); otherwise a prune may take the blobs before this call, which then fails.
    */
   async addImage(input: AddImageInput): Promise<StoredImage> {
+    return (await this.addImages([input]))[0]!;
+  }
+
+  /** Records several images in one refs update: all of them or (on any error) none. */
+  async addImages(inputs: readonly AddImageInput[]): Promise<StoredImage[]> {
     return this.write(async () => {
-      const links = manifestLinks(await this.blobs.read(input.manifest), input.manifest);
-      if (links.config !== input.config) throw new BerthError('INVALID_IMAGE', `manifest ${input.manifest} names config ${links.config}, not ${input.config}`);
-      for (const d of [links.config, ...links.layers]) {
-        if (!(await this.blobs.has(d))) throw new BerthError('INVALID_IMAGE', `image ${input.manifest} refers to blob ${d}, which is not stored`);
+      for (const input of inputs) {
+        const links = manifestLinks(await this.blobs.read(input.manifest), input.manifest);
+        if (links.config !== input.config) throw new BerthError('INVALID_IMAGE', `manifest ${input.manifest} names config ${links.config}, not ${input.config}`);
+        for (const d of [links.config, ...links.layers]) {
+          if (!(await this.blobs.has(d))) throw new BerthError('INVALID_IMAGE', `image ${input.manifest} refers to blob ${d}, which is not stored`);
+        }
       }
-      return this.refs.update((doc) => {
+      return this.refs.update((doc) => inputs.map((input) => {
         doc.images[input.manifest] ??= {
           manifest: input.manifest, config: input.config, added: new Date().toISOString(),
           ...(input.diffSizes ? { diffSizes: input.diffSizes } : {}),
         };
         for (const t of input.tags ?? []) doc.tags[t] = input.manifest;
         return withTags(doc, doc.images[input.manifest]!);
-      });
+      }));
     });
   }
 
