@@ -9,3 +9,4 @@ export type { ImportOptions, ImageSummary, RemoveResult, HistoryRow } from './im
 export { systemCheck, pruneImages, type PruneResult } from './maintenance.ts';
 export type { CheckProblem } from '../store/index.ts';
 export { saveImages, saveImagesToFile, loadImages, type LoadedImage } from './archive.ts';
+export { diskUsage, type UsageRow } from './disk-usage.ts';

@@ -2,13 +2,13 @@
 // layout alone (no manifest.json) loads too; a gzip-compressed archive loads from a stream.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { imageHistory, importImage, listImages, loadImages, saveImagesToFile, systemCheck } from '../../src/api/index.ts';
+import { diskUsage, imageHistory, importImage, listImages, loadImages, saveImagesToFile, systemCheck } from '../../src/api/index.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'berth-archive-'));
 const src = path.join(work, 'src-store');
@@ -74,5 +74,16 @@ describe('save and load', () => {
     await assert.rejects(loadImages(dst, createReadStream(plain)), /not an image archive: it has neither manifest.json nor index.json/);
     assert.deepEqual(await listImages(dst), []);
     assert.deepEqual(await systemCheck(dst), []);
+  });
+
+  it('system df counts the images and the bytes their blobs take once', async () => {
+    const [images] = await diskUsage(src);
+    assert.equal(images!.type, 'Images');
+    assert.equal(images!.total, 2);
+    // Every blob in the source store belongs to one of its two images.
+    const dir = path.join(src, 'blobs', 'sha256');
+    const blobBytes = readdirSync(dir).reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
+    assert.equal(images!.size, blobBytes);
+    assert.equal(images!.reclaimable, images!.size);
   });
 });
