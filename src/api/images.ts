@@ -76,14 +76,49 @@ async function readConfig(store: Store, image: StoredImage): Promise<ImageConfig
   return JSON.parse((await store.blobs.read(image.config)).toString('utf8')) as ImageConfig;
 }
 
-export async function listImages(root: string, filter?: string): Promise<ImageSummary[]> {
+/** docker's `images --filter` keys berth supports; any other key is an error, never ignored. */
+interface ImageFilters { dangling?: boolean; references: RegExp[]; labels: Array<[string, string | undefined]> }
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  return new RegExp(`^${body}$`);
+}
+
+function parseFilters(filters: readonly string[]): ImageFilters {
+  const out: ImageFilters = { references: [], labels: [] };
+  for (const f of filters) {
+    const eq = f.indexOf('=');
+    const key = eq < 0 ? f : f.slice(0, eq);
+    const value = eq < 0 ? '' : f.slice(eq + 1);
+    if (key === 'dangling' && (value === 'true' || value === 'false')) out.dangling = value === 'true';
+    else if (key === 'reference' && value !== '') out.references.push(globToRegExp(value));
+    else if (key === 'label' && value !== '') {
+      const i = value.indexOf('=');
+      out.labels.push(i < 0 ? [value, undefined] : [value.slice(0, i), value.slice(i + 1)]);
+    } else {
+      throw new BerthError('INVALID_ARGUMENT', `invalid filter '${f}'`, { hint: 'berth images supports dangling=true|false, reference=PATTERN and label=KEY[=VALUE]' });
+    }
+  }
+  return out;
+}
+
+export async function listImages(root: string, filter?: string, filters: readonly string[] = []): Promise<ImageSummary[]> {
+  const f = parseFilters(filters);
   const store = await openStore(root);
   const want = filter === undefined ? undefined : filter.includes(':') ? normalizeName(filter) : normalizeName(filter).replace(/:latest$/, '');
   const out: ImageSummary[] = [];
   for (const img of await store.images()) {
-    const tags = want === undefined ? img.tags : img.tags.filter((t) => t === want || t.startsWith(want + ':'));
+    let tags = want === undefined ? img.tags : img.tags.filter((t) => t === want || t.startsWith(want + ':'));
     if (want !== undefined && tags.length === 0) continue;
+    if (f.dangling !== undefined && f.dangling !== (img.tags.length === 0)) continue;
+    if (f.references.length) {
+      // docker matches the familiar name, with and without the tag.
+      tags = tags.filter((t) => { const fam = familiar(t); const name = fam.slice(0, fam.lastIndexOf(':')); return f.references.some((r) => r.test(fam) || r.test(name)); });
+      if (tags.length === 0) continue;
+    }
     const cfg = await readConfig(store, img);
+    const labels = cfg.config?.Labels ?? {};
+    if (!f.labels.every(([k, v]) => k in labels && (v === undefined || labels[k] === v))) continue;
     out.push({ id: img.config, manifest: img.manifest, repoTags: tags.map(familiar), created: cfg.created, size: (img.diffSizes ?? []).reduce((a, b) => a + b, 0) });
   }
   return out.sort((a, b) => (b.created ?? '').localeCompare(a.created ?? ''));

@@ -80,6 +80,12 @@ describe('image commands', () => {
     assert.deepEqual(images[0]!.repoTags.sort(), ['hello:1', 'localhost:5000/team/hello:v2']);
     assert.equal((await listImages(root, 'hello')).length, 1);
     assert.equal((await listImages(root, 'nothing')).length, 0);
+    assert.deepEqual((await listImages(root, undefined, ['reference=hello'])).map((i) => i.repoTags), [['hello:1']]);
+    assert.deepEqual((await listImages(root, undefined, ['reference=*/*/hello:v*'])).map((i) => i.repoTags), [['localhost:5000/team/hello:v2']]);
+    assert.equal((await listImages(root, undefined, ['dangling=true'])).length, 0);
+    assert.equal((await listImages(root, undefined, ['dangling=false'])).length, 1);
+    assert.equal((await listImages(root, undefined, ['label=nope'])).length, 0);
+    await assert.rejects(listImages(root, undefined, ['since=x']), /invalid filter 'since=x'/);
     const hist = await imageHistory(root, 'localhost:5000/team/hello:v2');
     assert.equal(hist.length, 1);
     assert.equal(hist[0]!.id, id);

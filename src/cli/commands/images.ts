@@ -19,12 +19,12 @@ export function defineImages(program: Command): void {
     .option('--no-trunc', "Don't truncate output")
     .option('-q, --quiet', 'Only show image IDs')
     .action(async (repository: string | undefined, flags: ImagesFlags, cmd: Command) => {
-      const images = await listImages(globalOptions(cmd).root, repository);
+      const images = await listImages(globalOptions(cmd).root, repository, flags.filter ?? []);
       process.stdout.write(formatImages(images, flags));
     });
 }
 
-interface ImagesFlags { all?: boolean; digests?: boolean; format?: string; trunc: boolean; quiet?: boolean }
+interface ImagesFlags { all?: boolean; filter?: string[]; digests?: boolean; format?: string; trunc: boolean; quiet?: boolean }
 
 interface Row { repository: string; tag: string; image: ImageSummary }
 
