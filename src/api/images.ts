@@ -56,7 +56,7 @@ export async function importImage(root: string, opts: ImportOptions): Promise<{ 
       history: [{ created, comment: opts.message ?? 'Imported from -' }],
     };
     for (const c of changes) applyMetadata(config, c, { escapeToken: '\\' });
-    const img = serializeImage(config, [{ digest: layer.digest, size: layer.size }]);
+    const img = serializeImage(config, [{ digest: layer.digest, size: layer.size, mediaType: layer.mediaType }]);
     await store.blobs.put(img.configBytes, { digest: img.configDigest });
     await store.blobs.put(img.manifestBytes, { digest: img.manifestDigest });
     await store.addImage({ manifest: img.manifestDigest, config: img.configDigest, tags: tag ? [tag] : [], diffSizes: [layer.diffSize] });

@@ -110,7 +110,7 @@ export async function loadArchive(store: Store, source: Readable): Promise<Store
           }
           layers.push(layer);
         }
-        const built = manifestFor(img.configBytes, layers.map((l) => ({ digest: l.digest, size: l.size })));
+        const built = manifestFor(img.configBytes, layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType })));
         await store.blobs.put(built.configBytes, { digest: built.configDigest });
         await store.blobs.put(built.manifestBytes, { digest: built.manifestDigest });
         records.push({ manifest: built.manifestDigest, config: built.configDigest, tags: img.tags, diffSizes: layers.map((l) => l.diffSize) });

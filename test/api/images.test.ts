@@ -113,11 +113,16 @@ describe('image commands', () => {
     for (const [name, code] of Object.entries(cases)) {
       const file = path.join(work, `${name}.tar`);
       execFileSync('python3', ['-c', `import tarfile\nwith tarfile.open(${JSON.stringify(file)}, 'w', format=tarfile.PAX_FORMAT) as t:\n    ${code}`]);
-      await assert.rejects(importImage(root, { source: file, reference: `hostile:${name}` }), (e: Error & { code?: string }) => {
-        assert.match(e.message, /'\.\.'|outside the layer|malformed whiteout/, name);
-        assert.match(String(e.code), /UNSAFE_PATH|INVALID_ARCHIVE/);
-        return true;
-      });
+      // Plain and gzip take different paths (gzip blobs are stored as they come): both are checked.
+      const gz = `${file}.gz`;
+      writeFileSync(gz, gzipSync(readFileSync(file)));
+      for (const source of [file, gz]) {
+        await assert.rejects(importImage(root, { source, reference: `hostile:${name}` }), (e: Error & { code?: string }) => {
+          assert.match(e.message, /'\.\.'|outside the layer|malformed whiteout/, `${name} (${source})`);
+          assert.match(String(e.code), /UNSAFE_PATH|INVALID_ARCHIVE/);
+          return true;
+        });
+      }
     }
     assert.deepEqual((await listImages(root)).flatMap((i) => i.repoTags).filter((t) => t.startsWith('hostile')), []);
   });
