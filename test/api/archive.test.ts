@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { diskUsage, imageHistory, importImage, listImages, loadImages, saveImagesToFile, systemCheck } from '../../src/api/index.ts';
+import { validateStored } from '../helpers/validate-stored.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'berth-archive-'));
 const src = path.join(work, 'src-store');
@@ -41,6 +42,7 @@ describe('save and load', () => {
     assert.deepEqual(await manifests(dst), await manifests(src));
     assert.deepEqual(await imageHistory(dst, 'demo/one:1'), await imageHistory(src, 'demo/one:1'));
     assert.deepEqual(await systemCheck(dst), []);
+    for (const id of Object.values(ids)) await validateStored(dst, id);
   });
 
   it('loads a gzip-compressed archive from a stream', async () => {

@@ -10,8 +10,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { imageHistory, importImage, inspectImages, listImages, removeImages, tagImage } from '../../src/api/index.ts';
-import { validateImageStrict } from '../../src/oci/index.ts';
-import { Store } from '../../src/store/index.ts';
+import { validateStored } from '../helpers/validate-stored.ts';
 
 type Inspected = { RootFS: unknown; Config: unknown; Comment: string; Size: number };
 
@@ -27,19 +26,6 @@ before(() => {
   execFileSync('tar', ['-C', rootfs, '--sort=name', '-cf', tarFile, '.']);
 });
 
-async function validateStored(id: string): Promise<void> {
-  const store = await Store.open(root);
-  const img = (await store.images()).find((i) => i.config === id);
-  assert.ok(img, `image ${id} is recorded`);
-  const manifestRaw = await store.blobs.read(img.manifest);
-  const configRaw = await store.blobs.read(img.config);
-  const manifest = JSON.parse(manifestRaw.toString()) as { layers: Array<{ digest: string }> };
-  const layerBlobs = await Promise.all(manifest.layers.map(async (l) => {
-    const bytes = await store.blobs.read(l.digest);
-    return { digest: l.digest, size: bytes.length };
-  }));
-  validateImageStrict({ manifestRaw, configRaw, layerBlobs });
-}
 
 function storeFiles(): string[] {
   const list = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(path.join(d, e.name)) : [path.join(d, e.name)]));
@@ -60,7 +46,7 @@ describe('image commands', () => {
     assert.deepEqual(inspect!.Config, { Cmd: ['/bin/sh'], Env: ['A=1', 'B=1'], ExposedPorts: { '8080/udp': {} }, WorkingDir: '/srv' });
     assert.equal(inspect!.Comment, 'from a test');
     assert.equal(inspect!.Size, readFileSync(tarFile).length);
-    await validateStored(id);
+    await validateStored(root, id);
   });
 
   it('imports from a gzip stream (stdin) too, to the same diff_id', async () => {
@@ -69,7 +55,7 @@ describe('image commands', () => {
     const [b] = (await inspectImages(root, [id])).objects as Inspected[];
     assert.deepEqual(a!.RootFS, b!.RootFS);
     assert.equal(a!.Comment, 'Imported from -');
-    await validateStored(r.id);
+    await validateStored(root, r.id);
     await removeImages(root, [r.id]);
   });
 
