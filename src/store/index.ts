@@ -5,3 +5,4 @@ export type { ImageRecord } from './refs.ts';
 export { manifestLinks } from './manifest-refs.ts';
 export { checkStore, type CheckProblem } from './check.ts';
 export { loadArchive } from './load-archive.ts';
+export { Snapshots } from './snapshots.ts';

@@ -9,6 +9,7 @@ import { StoreLayout } from './layout.ts';
 import { StoreLocks } from './locks.ts';
 import { manifestLinks } from './manifest-refs.ts';
 import { Refs, type ImageRecord, type RefsDocument } from './refs.ts';
+import { Snapshots } from './snapshots.ts';
 
 export interface StoredImage extends ImageRecord {
   /** Normalized references tagging this image, sorted. */
@@ -27,12 +28,14 @@ export class Store {
   readonly blobs: BlobStore;
   readonly locks: StoreLocks;
   readonly refs: Refs;
+  readonly snapshots: Snapshots;
 
   private constructor(root: string) {
     this.layout = new StoreLayout(path.resolve(root));
     this.blobs = new BlobStore(this.layout);
     this.locks = StoreLocks.create(this.layout.lockFile);
     this.refs = new Refs(this.layout, this.locks);
+    this.snapshots = new Snapshots(this.layout, this.blobs);
   }
 
   static async open(root: string): Promise<Store> {
@@ -124,6 +127,7 @@ export class Store {
     return this.locks.with('gc', 'exclusive', async () => {
       const doc = await this.refs.read();
       const live = new Set<string>();
+      const liveDiffIds = new Set<string>();
       for (const manifest of Object.keys(doc.images)) {
         live.add(manifest);
         live.add(doc.images[manifest]!.config);
@@ -136,7 +140,10 @@ export class Store {
         const links = manifestLinks(await this.blobs.read(manifest), manifest);
         live.add(links.config);
         for (const l of links.layers) live.add(l);
+        const config = JSON.parse((await this.blobs.read(links.config)).toString('utf8')) as { rootfs?: { diff_ids?: string[] } };
+        for (const d of config.rootfs?.diff_ids ?? []) liveDiffIds.add(d);
       }
+      await this.snapshots.prune(liveDiffIds);
       const removed: string[] = [];
       let freed = 0;
       for (const d of await this.blobs.list()) {
