@@ -6,7 +6,8 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { openDecompressed, readTar } from '../layer/index.ts';
+import { openDecompressed, readTar, type Compression } from '../layer/index.ts';
+import { asArchiveError } from '../layer/compression.ts';
 import { tempName } from '../util/atomic-file.ts';
 import { BerthError } from '../util/errors.ts';
 
@@ -32,9 +33,11 @@ export class ArchiveStaging {
   static async unpack(tmpDir: string, source: Readable): Promise<ArchiveStaging> {
     const staging = new ArchiveStaging(tempName(tmpDir, 'load'));
     await mkdir(staging.dir, { mode: 0o700 });
+    let compression: Compression = 'none';
     try {
-      const { stream } = await openDecompressed(source);
-      for await (const { header, body } of readTar(stream)) {
+      const opened = await openDecompressed(source);
+      compression = opened.compression;
+      for await (const { header, body } of readTar(opened.stream)) {
         const name = cleanName(header.name);
         if (header.type === 'file') {
           const file = path.join(staging.dir, String(staging.count++));
@@ -52,7 +55,8 @@ export class ArchiveStaging {
       }
     } catch (e) {
       await staging.dispose();
-      throw e;
+      // A cut-short or corrupt compressed archive fails inside zlib: say so, as INVALID_ARCHIVE.
+      throw asArchiveError(e, compression);
     }
     return staging;
   }
