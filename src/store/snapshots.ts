@@ -57,4 +57,18 @@ export class Snapshots {
     }
     return removed;
   }
+
+  /**
+   * Takes a directory that already holds a layer in overlay form (a step's upper dir) as the
+   * snapshot of `diffId`, by rename: no second extraction.
+   */
+  async adopt(diffId: string, dir: string): Promise<string> {
+    const dest = this.dir(diffId);
+    if (await this.has(diffId)) return dest;
+    await mkdir(path.dirname(dest), { recursive: true });
+    await rename(dir, dest).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e;
+    });
+    return dest;
+  }
 }

@@ -1,0 +1,118 @@
+// The build engine: walks the plan's stages (independent ones concurrently), runs each step or takes
+// it from the cache, and returns the target stage's final state. Emits events; never prints.
+import type { Instruction } from '../dockerfile/instructions/index.ts';
+import type { ImageConfig } from '../oci/index.ts';
+import { platformArgs, type BuildPlan, type PlanStage } from '../plan/index.ts';
+import type { Store } from '../store/index.ts';
+import { BerthError } from '../util/errors.ts';
+import { stepKey } from './cache-key.ts';
+import { parseTriggers } from './onbuild.ts';
+import { StageVars } from './stage-vars.ts';
+import { executeStep, type StepContext } from './steps/execute.ts';
+import type { BuildEvent, BuildState, ContainerRunner, CopyRequest, ImageResolver } from './types.ts';
+import { CacheIndex } from '../cache/index.ts';
+import path from 'node:path';
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface EngineDeps {
+  store: Store;
+  resolveImage: ImageResolver;
+  runContainer: ContainerRunner;
+  copyFiles(req: CopyRequest): Promise<void>;
+  /** Checksum of what a COPY/ADD reads (content and metadata, not mtimes), for its cache key. */
+  checksum(req: CopyRequest): Promise<string>;
+  emit(event: BuildEvent): void;
+}
+
+export interface EngineRequest {
+  plan: BuildPlan;
+  noCache: boolean;
+  network: 'default' | 'none' | 'host';
+  signal?: AbortSignal;
+}
+
+export interface StageResult {
+  state: BuildState;
+  key: string;
+}
+
+/** The cache record of one step: what it added and when (so a cached rebuild is byte-identical). */
+export interface CacheRecord {
+  state: BuildState;
+}
+
+function scratchState(plan: BuildPlan): BuildState {
+  const p = plan.targetPlatform;
+  return {
+    config: { architecture: p.architecture, os: p.os, ...(p.variant ? { variant: p.variant } : {}), config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] },
+    layers: [],
+  };
+}
+
+function clone(state: BuildState): BuildState {
+  return structuredClone(state);
+}
+
+export async function runEngine(deps: EngineDeps, req: EngineRequest): Promise<StageResult> {
+  const { plan } = req;
+  const cache = new CacheIndex<CacheRecord>(path.join(deps.store.layout.root, 'cache', 'steps'), deps.store.layout.tmpDir);
+  const predefined = platformArgs(plan.buildPlatform, plan.targetPlatform);
+  const results = new Map<number, Promise<StageResult>>();
+  const stageName = (s: PlanStage): string => s.name ?? `stage-${s.index}`;
+
+  const buildStage = async (stage: PlanStage): Promise<StageResult> => {
+    // Every stage this one needs starts first; they run concurrently with each other.
+    const deps2 = new Map<number, StageResult>();
+    await Promise.all(stage.dependsOn.map(async (d) => deps2.set(d, await results.get(d)!)));
+    let state: BuildState;
+    let key: string;
+    if (stage.base.kind === 'scratch') {
+      state = scratchState(plan);
+      key = stepKey('scratch', plan.targetPlatform);
+    } else if (stage.base.kind === 'stage') {
+      const base = deps2.get(stage.base.index)!;
+      state = clone(base.state);
+      key = base.key;
+    } else {
+      const img = await deps.resolveImage(stage.baseName);
+      state = { config: structuredClone(img.config), layers: img.layers };
+      key = stepKey('image', img.id);
+    }
+    const cfg = (state.config.config ??= {});
+    if (!(cfg.Env ?? []).some((e) => e.startsWith('PATH='))) cfg.Env = [DEFAULT_PATH, ...(cfg.Env ?? [])];
+    // ONBUILD triggers of the base run first, then are cleared from the child's config.
+    const triggers = stage.base.kind === 'image' ? [...(cfg.OnBuild ?? [])] : [];
+    if (cfg.OnBuild) cfg.OnBuild = null;
+
+    const vars = new StageVars(plan.escapeToken, plan.globalArgs, plan.buildArgs, predefined);
+    const ctx: StepContext = { deps, req, vars, stage, results: deps2 };
+    const steps: Array<{ inst: Instruction; stepIndex: number }> = [
+      ...parseTriggers(triggers, stage).map((inst) => ({ inst, stepIndex: -1 })),
+      ...stage.steps.map((inst, stepIndex) => ({ inst, stepIndex })),
+    ];
+    for (const [i, { inst, stepIndex }] of steps.entries()) {
+      if (req.signal?.aborted) throw new BerthError('INTERRUPTED', 'the build was interrupted');
+      const id = `${stage.index}/${i}`;
+      deps.emit({ type: 'step-start', id, stage: stageName(stage), index: i + 1, total: steps.length, text: inst.original });
+      const started = Date.now();
+      const result = await executeStep(ctx, { id, inst, stepIndex, state, key, cache });
+      state = result.state;
+      key = result.key;
+      if (result.cached) deps.emit({ type: 'step-cached', id });
+      deps.emit({ type: 'step-done', id, ms: Date.now() - started });
+    }
+    return { state, key };
+  };
+
+  for (const index of plan.order) {
+    const stage = plan.stages[index]!;
+    const p = buildStage(stage);
+    p.catch(() => undefined); // observed below through the target's chain or Promise.all
+    results.set(index, p);
+  }
+  await Promise.all(plan.order.map((i) => results.get(i)!));
+  return results.get(plan.target.index)!;
+}
+
+export type { ImageConfig };

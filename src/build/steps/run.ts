@@ -1,0 +1,71 @@
+// RUN: the command in a container over the stacked layers; its writes become the step's layer.
+import { Writable } from 'node:stream';
+import type { RunInstruction } from '../../dockerfile/instructions/index.ts';
+import { BerthError } from '../../util/errors.ts';
+import { DEFAULT_SHELL } from '../apply-metadata.ts';
+import { runFsStep } from '../fs-step.ts';
+import { createdBy } from '../history.ts';
+import { mkdirInRoot } from '../scoped-path.ts';
+import type { FsStepPlan, StepContext, StepInput } from './execute.ts';
+
+const TAIL_LINES = 12;
+
+/** The script a shell-form RUN runs: heredoc bodies either are the script or follow it for the shell. */
+function shellScript(inst: RunInstruction): string {
+  const script = inst.command.form === 'shell' ? inst.command.script : '';
+  if (inst.heredocs.length === 0) return script;
+  const body = (h: RunInstruction['heredocs'][number]): string => (h.chomp ? h.content.replace(/^\t+/gm, '') : h.content);
+  if (/^\s*(\d*<<-?\S+\s*)+$/.test(script)) return inst.heredocs.map(body).join('');
+  return [script, ...inst.heredocs.map((h) => body(h) + h.name)].join('\n');
+}
+
+/** Keeps the last lines a step printed, for the error message when it fails. */
+class Tail extends Writable {
+  private lines: string[] = [''];
+  constructor(private readonly onData: (chunk: Buffer) => void) { super(); }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    this.onData(chunk);
+    const parts = chunk.toString('utf8').split('\n');
+    this.lines[this.lines.length - 1] = (this.lines[this.lines.length - 1] ?? '') + (parts[0] ?? '');
+    this.lines.push(...parts.slice(1));
+    if (this.lines.length > TAIL_LINES + 1) this.lines = this.lines.slice(-TAIL_LINES - 1);
+    cb();
+  }
+  text(): string {
+    return this.lines.filter((l, i) => l !== '' || i < this.lines.length - 1).slice(-TAIL_LINES).join('\n');
+  }
+}
+
+export function runStep(ctx: StepContext, input: StepInput): FsStepPlan {
+  const inst = input.inst as RunInstruction;
+  const cfg = input.state.config.config ?? {};
+  const args = inst.command.form === 'exec' ? inst.command.args : [...(cfg.Shell ?? DEFAULT_SHELL), shellScript(inst)];
+  const env = ctx.vars.runEnv(cfg);
+  const network = inst.network ?? ctx.req.network;
+  const cwd = cfg.WorkingDir || '/';
+  return {
+    keyParts: [args, env, network, cfg.User ?? '', cwd, inst.mounts],
+    run: async () => {
+      const emit = (stream: 'stdout' | 'stderr') => (data: Buffer): void => ctx.deps.emit({ type: 'step-output', id: input.id, stream, data });
+      const out = new Tail(emit('stdout'));
+      const err = new Tail(emit('stderr'));
+      let code = 0;
+      const layer = await runFsStep(ctx.deps.store, input.state, async (root) => {
+        await mkdirInRoot(root, cwd);
+        code = await ctx.deps.runContainer({
+          args, env, cwd, user: cfg.User ?? '', rootfs: root, network, stdout: out, stderr: err,
+          ...(ctx.req.signal ? { signal: ctx.req.signal } : {}),
+        });
+        if (code !== 0) {
+          const shown = inst.command.form === 'exec' ? JSON.stringify(args) : `${args.slice(0, -1).join(' ')} ${args[args.length - 1]}`;
+          const tail = [err.text(), out.text()].filter(Boolean).join('\n');
+          throw new BerthError('BUILD_FAILED', `process "${shown}" did not complete successfully: exit code: ${code}`, {
+            range: inst.range,
+            ...(tail ? { hint: `the last lines it printed:\n${tail}` } : {}),
+          });
+        }
+      });
+      return { layer, createdBy: createdBy(inst, cfg, args) };
+    },
+  };
+}

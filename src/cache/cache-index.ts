@@ -1,0 +1,37 @@
+// The build cache index: step key → the build state after that step. Disposable and rebuildable:
+// a record whose blobs are gone is a miss, never an error; the blobs in the store are the truth.
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from '../util/atomic-file.ts';
+
+export class CacheIndex<T> {
+  constructor(private readonly dir: string, private readonly tmpDir: string) {}
+
+  private file(key: string): string {
+    return path.join(this.dir, key.replace(/^sha256:/, '') + '.json');
+  }
+
+  async get(key: string): Promise<T | undefined> {
+    try {
+      return JSON.parse(await readFile(this.file(key), 'utf8')) as T;
+    } catch {
+      return undefined; // missing or torn by a crash: a miss
+    }
+  }
+
+  async put(key: string, value: T): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await writeFileAtomic(this.file(key), JSON.stringify(value), this.tmpDir);
+  }
+
+  /** Removes every record; returns how many there were. */
+  async clear(): Promise<number> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    await rm(this.dir, { recursive: true, force: true });
+    return names.length;
+  }
+
+  async size(): Promise<number> {
+    return (await readdir(this.dir).catch(() => [] as string[])).length;
+  }
+}

@@ -1,0 +1,2 @@
+// Public surface of the build cache index.
+export { CacheIndex } from './cache-index.ts';

@@ -1,0 +1,2 @@
+// Public surface of snapshots: writable overlay views over unpacked layers.
+export { prepareSnapshot, type MutableSnapshot } from './overlay.ts';
