@@ -31,6 +31,9 @@ export type ErrorCode =
   | 'INVALID_ARCHIVE'
   | 'UNSAFE_PATH'
   | 'MISSING_DEPENDENCY'
+  | 'RUNTIME'
+  | 'BUILD_FAILED'
+  | 'INTERRUPTED'
   | 'INTERNAL';
 
 export interface BerthErrorOptions {
