@@ -29,7 +29,7 @@ export function formatHistory(rows: readonly HistoryRow[], flags: HistoryFlags, 
   const id = (r: HistoryRow): string => (r.id === '<missing>' || !flags.trunc ? r.id : shortId(r.id));
   if (flags.quiet) return rows.map((r) => id(r) + '\n').join('');
   const createdBy = (r: HistoryRow): string => {
-    const text = r.createdBy.replace(/\s+/g, ' ');
+    const text = r.createdBy.replace(/\t/g, ' '); // docker turns tabs into spaces, nothing else
     return flags.trunc && text.length > 45 ? text.slice(0, 44) + '…' : text;
   };
   const columns: Array<Column<HistoryRow>> = [
