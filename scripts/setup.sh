@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # busybox-static: the rootfs of the demo's and tests' small images (no registry is reachable here);
 # docker.io, skopeo, umoci: the peers the interop tests compare berth with; zstd, python3: test tools.
-APT_PACKAGES=(busybox-static docker.io skopeo umoci zstd python3 ${BERTH_APT_PACKAGES:-})
+APT_PACKAGES=(busybox-static docker.io skopeo umoci zstd python3 slirp4netns ${BERTH_APT_PACKAGES:-})
 
 if ((${#APT_PACKAGES[@]})); then
   missing=()

@@ -1,0 +1,21 @@
+// The runtime module's public API: container specs with docker's defaults, USER resolution, and runc-backed runs.
+
+export { runContainer, type RunOptions, type RunResult, type RuntimeEvent } from './runc.ts';
+export {
+  containerExists,
+  deleteContainer,
+  killContainer,
+  listContainers,
+  runcStateDir,
+  runcVersion,
+  type ContainerState,
+  type RuncOptions,
+} from './runc-cli.ts';
+export { buildRuntimeSpec, checkContainerPath, containerMounts, type ContainerSpec, type EtcFiles, type ExtraMount, type NetworkMode } from './spec.ts';
+export { newContainerId } from './bundle.ts';
+export { parseGroup, parsePasswd, resolveUser, resolveUserIn, type GroupEntry, type PasswdEntry, type ResolvedUser } from './user.ts';
+export { readFileInRoot, resolveInRoot, type RootPath } from './root-path.ts';
+export { findExecutable, hostsFor, resolvConfFor, SLIRP_ADDRESS, SLIRP_DNS, SLIRP_GATEWAY } from './network.ts';
+export { CAPABILITY_NUMBERS, DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS } from './defaults.ts';
+export { defaultSeccompProfile } from './seccomp.ts';
+export type { RuntimeSpec } from './runtime-spec.ts';

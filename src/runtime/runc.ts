@@ -1,0 +1,194 @@
+// runc adapter: runs one container to completion (private bundle, live output, networking, abort) and always cleans up after it.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { BerthError } from '../util/errors.ts';
+import { DEFAULT_NOFILE } from './defaults.ts';
+import { checkContainerId, createBundleDir, newContainerId, nofileCeiling, thermalThrottlePaths, writeConfig, writeEtcFiles } from './bundle.ts';
+import { listenForContainerPid, type PidHandoff } from './hook.ts';
+import { recordMountStubs, type MountStubs } from './mount-stubs.ts';
+import { findExecutable, missingSlirp4netns, startSlirp4netns, type Slirp4netns } from './network.ts';
+import { deleteContainer, execRunc, findRunc, runcStateDir, type RuncOptions } from './runc-cli.ts';
+import { buildRuntimeSpec, containerMounts, type ContainerSpec, type NetworkMode } from './spec.ts';
+
+export interface RunOptions extends RuncOptions {
+  spec: ContainerSpec;
+  /** Defaults to a fresh `berth-<random>`. */
+  id?: string;
+  /** The process's stdin; /dev/null when absent. */
+  stdin?: Readable;
+  /** Where the process's output goes as it is written (not ended by berth). Discarded when absent. */
+  stdout?: Writable;
+  stderr?: Writable;
+  /** Aborting kills the container (SIGKILL), removes it, and rejects with the signal's reason. */
+  signal?: AbortSignal;
+  slirp4netnsPath?: string;
+  /** 'none': without slirp4netns, run an isolated container with no network (reported as an event) instead of failing. */
+  networkFallback?: 'none';
+  /** Keep the mount points runc had to create in the rootfs (by default they are removed after the run). */
+  keepMountStubs?: boolean;
+  onEvent?: (event: RuntimeEvent) => void;
+}
+
+export type RuntimeEvent =
+  | { type: 'network-fallback'; id: string; network: NetworkMode; reason: string }
+  | { type: 'network-ready'; id: string; pid: number }
+  | { type: 'exited'; id: string; exitCode: number; signal?: string };
+
+export interface RunResult {
+  /** The process's exit code; 128 + n when it was killed by signal n (as docker reports). */
+  exitCode: number;
+  /** Set when runc itself was killed by a signal. */
+  signal?: string;
+}
+
+/** What a run holds that the cleanup must release. */
+interface Session {
+  handoff?: PidHandoff;
+  networkSetup?: Promise<void>;
+  slirp?: Slirp4netns;
+  stubs?: MountStubs;
+}
+
+/**
+ * Runs `opts.spec` in a new container with `runc run` and resolves with its exit status once it
+ * has exited. For the isolated network, runc pauses in a createRuntime hook (hook.ts) while
+ * slirp4netns attaches to the new network namespace. Whatever happens, the container, its runc
+ * state, slirp4netns, the bundle directory and the mount stubs are gone when this settles.
+ */
+export async function runContainer(opts: RunOptions): Promise<RunResult> {
+  opts.signal?.throwIfAborted();
+  const id = checkContainerId(opts.id ?? newContainerId());
+  const runc: RuncOptions = { stateRoot: opts.stateRoot, runcPath: await findRunc(opts.runcPath) };
+  let network = opts.spec.network;
+  let slirpBinary: string | undefined;
+  if (network === 'isolated') {
+    slirpBinary = opts.slirp4netnsPath ?? (await findExecutable('slirp4netns'));
+    if (slirpBinary === undefined) {
+      if (opts.networkFallback !== 'none') throw missingSlirp4netns();
+      network = 'none';
+      opts.onEvent?.({ type: 'network-fallback', id, network, reason: 'slirp4netns is not installed' });
+    }
+  }
+  await mkdir(runcStateDir(opts.stateRoot), { recursive: true, mode: 0o700 });
+  const bundle = await createBundleDir(opts.stateRoot, id);
+  const session: Session = {};
+  try {
+    const spec: ContainerSpec = { ...opts.spec, network, etcFiles: await writeEtcFiles(bundle, opts.spec, network) };
+    spec.extraMaskedPaths = [...(spec.extraMaskedPaths ?? []), ...(await thermalThrottlePaths())];
+    const ceiling = await nofileCeiling();
+    if (ceiling !== undefined) spec.nofile = Math.min(spec.nofile ?? DEFAULT_NOFILE, ceiling);
+    const config = buildRuntimeSpec(spec);
+    if (!opts.keepMountStubs) session.stubs = await recordMountStubs(spec.rootfs, containerMounts(spec).map((m) => m.destination));
+    if (network === 'isolated') {
+      session.handoff = await listenForContainerPid(bundle);
+      config.hooks = { createRuntime: [session.handoff.hook] };
+    }
+    await writeConfig(bundle, config);
+    const result = await supervise(opts, runc, id, bundle, session, slirpBinary);
+    opts.onEvent?.({ type: 'exited', id, ...result });
+    return result;
+  } finally {
+    await session.handoff?.close();
+    await session.networkSetup;
+    await session.slirp?.stop();
+    await deleteContainer(runc, id, true).catch(() => {});
+    await session.stubs?.cleanup();
+    await rm(bundle, { recursive: true, force: true });
+  }
+}
+
+function forward(from: Readable | null, to: Writable | undefined): void {
+  if (!from) return;
+  if (!to) {
+    from.resume();
+    return;
+  }
+  from.pipe(to, { end: false });
+}
+
+async function supervise(opts: RunOptions, runc: RuncOptions, id: string, bundle: string, session: Session, slirpBinary?: string): Promise<RunResult> {
+  const logPath = `${bundle}/runc.log`;
+  const args = ['--root', runcStateDir(runc.stateRoot), '--log', logPath, '--log-format', 'json', 'run', '--bundle', bundle, id];
+  const child = spawn(runc.runcPath!, args, { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  let exited = false;
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.once('error', (e) => reject(new BerthError('RUNTIME', `cannot run ${runc.runcPath}: ${e.message}`, { cause: e })));
+    child.once('exit', () => (exited = true));
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  forward(child.stdout, opts.stdout);
+  forward(child.stderr, opts.stderr);
+  if (opts.stdin && child.stdin) {
+    child.stdin.on('error', () => {}); // the process may exit without reading its input
+    opts.stdin.pipe(child.stdin);
+  }
+
+  let aborted = false;
+  let networkError: unknown;
+  const handoff = session.handoff;
+  if (handoff) {
+    session.networkSetup = handoff.pid
+      .then(async (pid) => {
+        session.slirp = await startSlirp4netns(slirpBinary!, pid);
+        if (!aborted) opts.onEvent?.({ type: 'network-ready', id, pid });
+        handoff.release(!aborted);
+      })
+      .catch((e: unknown) => {
+        if (!exited && !aborted) networkError ??= e;
+        handoff.release(false);
+      });
+  }
+  const onAbort = (): void => {
+    aborted = true;
+    handoff?.release(false);
+    void killUntilGone(runc, id, child, () => exited);
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  let status;
+  try {
+    status = await closed;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    if (opts.stdin && child.stdin) opts.stdin.unpipe(child.stdin);
+  }
+  if (aborted) throw opts.signal?.reason ?? new BerthError('RUNTIME', 'the container was aborted');
+  if (networkError !== undefined) throw networkError;
+  const runcErrors = await readRuncErrors(logPath);
+  if (runcErrors.length > 0) throw new BerthError('RUNTIME', runcErrors.join('; '));
+  if (status.signal) return { exitCode: 128 + (osConstants.signals[status.signal] ?? 0), signal: status.signal };
+  return { exitCode: status.code ?? 1 };
+}
+
+/** Kills the container until runc reports it gone; if runc never created it, kills runc itself. */
+async function killUntilGone(runc: RuncOptions, id: string, child: ChildProcess, isExited: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!isExited()) {
+    await execRunc(runc, ['kill', id, 'KILL']).catch(() => undefined);
+    if (isExited()) return;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      return;
+    }
+    await delay(50);
+  }
+}
+
+/** runc's own failures (it could not create or start the container), from its JSON log. */
+async function readRuncErrors(logPath: string): Promise<string[]> {
+  const text = await readFile(logPath, 'utf8').catch(() => '');
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const entry = JSON.parse(line) as { level?: string; msg?: string };
+      if ((entry.level === 'error' || entry.level === 'fatal') && entry.msg) out.push(entry.msg);
+    } catch {
+      // not JSON: ignore
+    }
+  }
+  return out;
+}
