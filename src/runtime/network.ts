@@ -14,17 +14,19 @@ export const SLIRP_GATEWAY = '10.0.2.2';
 export const SLIRP_ADDRESS = '10.0.2.100';
 const READY_TIMEOUT_MS = 15_000;
 
+export async function isExecutable(file: string): Promise<boolean> {
+  return access(file, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** The first executable `name` on PATH (and the sbin dirs, which a non-login root PATH may miss). */
 export async function findExecutable(name: string, envPath = process.env.PATH ?? ''): Promise<string | undefined> {
   const dirs = [...envPath.split(':').filter((d) => d !== ''), '/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/bin', '/bin'];
   for (const dir of new Set(dirs)) {
     const candidate = path.join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
+    if (await isExecutable(candidate)) return candidate;
   }
   return undefined;
 }

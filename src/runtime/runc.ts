@@ -10,7 +10,7 @@ import { DEFAULT_NOFILE } from './defaults.ts';
 import { checkContainerId, createBundleDir, newContainerId, nofileCeiling, thermalThrottlePaths, writeConfig, writeEtcFiles } from './bundle.ts';
 import { listenForContainerPid, type PidHandoff } from './hook.ts';
 import { recordMountStubs, type MountStubs } from './mount-stubs.ts';
-import { findExecutable, missingSlirp4netns, startSlirp4netns, type Slirp4netns } from './network.ts';
+import { findExecutable, isExecutable, missingSlirp4netns, startSlirp4netns, type Slirp4netns } from './network.ts';
 import { deleteContainer, execRunc, findRunc, runcStateDir, type RuncOptions } from './runc-cli.ts';
 import { buildRuntimeSpec, containerMounts, type ContainerSpec, type NetworkMode } from './spec.ts';
 
@@ -66,7 +66,8 @@ export async function runContainer(opts: RunOptions): Promise<RunResult> {
   let network = opts.spec.network;
   let slirpBinary: string | undefined;
   if (network === 'isolated') {
-    slirpBinary = opts.slirp4netnsPath ?? (await findExecutable('slirp4netns'));
+    const given = opts.slirp4netnsPath;
+    slirpBinary = given === undefined ? await findExecutable('slirp4netns') : (await isExecutable(given)) ? given : undefined;
     if (slirpBinary === undefined) {
       if (opts.networkFallback !== 'none') throw missingSlirp4netns();
       network = 'none';
@@ -112,6 +113,7 @@ function forward(from: Readable | null, to: Writable | undefined): void {
 
 async function supervise(opts: RunOptions, runc: RuncOptions, id: string, bundle: string, session: Session, slirpBinary?: string): Promise<RunResult> {
   const logPath = `${bundle}/runc.log`;
+  opts.signal?.throwIfAborted();
   const args = ['--root', runcStateDir(runc.stateRoot), '--log', logPath, '--log-format', 'json', 'run', '--bundle', bundle, id];
   const child = spawn(runc.runcPath!, args, { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   let exited = false;
@@ -148,6 +150,7 @@ async function supervise(opts: RunOptions, runc: RuncOptions, id: string, bundle
     void killUntilGone(runc, id, child, () => exited);
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) onAbort();
   let status;
   try {
     status = await closed;

@@ -23,7 +23,7 @@ export interface EtcFiles {
 export interface ContainerSpec {
   args: string[];
   env: string[];
-  /** Absolute; runc refuses to start when it is missing (creating WORKDIR is the build's job). */
+  /** Absolute. runc creates it (root-owned) when missing; creating WORKDIR properly is the build's job. */
   cwd: string;
   user: { uid: number; gid: number; additionalGids?: number[] };
   /** Host path of the root filesystem (e.g. an overlay mount's merged dir). */
