@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'INVALID_DIGEST'
   | 'INVALID_ARCHIVE'
   | 'UNSAFE_PATH'
+  | 'COPY_FAILED'
   | 'MISSING_DEPENDENCY'
   | 'RUNTIME'
   | 'BUILD_FAILED'

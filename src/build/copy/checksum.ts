@@ -1,0 +1,135 @@
+// Content checksum of what a COPY/ADD reads (paths, types, modes, owners, contents, link targets; never mtimes), for cache keys.
+
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { excludedTopLevel, selectSources } from './select.ts';
+import { joinRel, openSourceTree, type SourceNode } from './source-tree.ts';
+import type { SelectOptions } from './types.ts';
+import { walkItem } from './walk.ts';
+
+/** File-content digests by (dev, ino, size, mtime); a Map works. The caller may persist it between runs. */
+export interface ChecksumMemo {
+  get(key: string): string | undefined;
+  set(key: string, digest: string): void;
+}
+
+export interface ChecksumOptions extends SelectOptions {
+  memo?: ChecksumMemo | undefined;
+  /** Files hashed at once (default 8). */
+  concurrency?: number | undefined;
+}
+
+export interface ChecksumResult {
+  /** `sha256:<hex>` over every selected entry, in copy order. */
+  digest: string;
+  /** Regular files whose content the digest covers. */
+  files: number;
+  /** Of those, files actually read (the rest came from the memo). */
+  filesRead: number;
+  bytesRead: number;
+}
+
+type Fields = string[];
+interface PendingFile {
+  fields: Fields;
+  abs: string;
+  node: SourceNode;
+  digest?: string;
+}
+
+const S_IFMT = 0o170000;
+
+/** The memo key of a file: changes whenever its content may have (as long as mtimes are honest). */
+export function memoKey(node: SourceNode): string {
+  return `${node.dev}:${node.ino}:${node.size}:${node.mtimeNs}`;
+}
+
+/**
+ * A stable digest over exactly what a COPY/ADD with these options would read: for each selected
+ * entry in order its path, type, permission bits, owner (for `dir` sources; the context is always
+ * 0:0), content digest, symlink target and hardlink grouping. Mtimes are left out, so touching a
+ * file does not invalidate the cache. Throws the same errors as the copy for missing sources.
+ */
+export async function contentChecksum(opts: ChecksumOptions): Promise<ChecksumResult> {
+  const tree = await openSourceTree(opts.source);
+  const selection = await selectSources(tree, opts);
+  const records: (Fields | PendingFile)[] = [];
+  const links = new Map<string, string>();
+  const owner = (n: SourceNode): string => (tree.kind === 'dir' ? `${n.uid}:${n.gid}` : '');
+  const entry = (rel: string, sourceRel: string, node: SourceNode): Fields | PendingFile => {
+    const base = [node.type, rel, (node.mode & 0o7777).toString(8), owner(node)];
+    if (node.type === 'symlink') return [...base, node.linkTarget ?? ''];
+    if (node.type === 'other') return [...base, (node.mode & S_IFMT).toString(8)];
+    if (node.nlink > 1) {
+      const key = `${node.dev}:${node.ino}`;
+      const first = links.get(key);
+      if (first !== undefined) return ['hardlink', rel, first];
+      links.set(key, `${records.length}:${rel}`);
+    }
+    return { fields: base, abs: tree.abs(sourceRel), node };
+  };
+
+  for (const item of selection.items) {
+    if (excludedTopLevel(selection, item)) continue;
+    records.push(['item', String(item.source), item.matchPath, item.node.type]);
+    if (item.node.type !== 'dir') {
+      records.push(entry('', item.path, item.node));
+      continue;
+    }
+    for await (const ev of walkItem(tree, item, selection.exclude)) {
+      if (ev.kind === 'enter') records.push(['dir', ev.rel, (ev.node.mode & 0o7777).toString(8), owner(ev.node), ev.explicit ? '1' : '0']);
+      else if (ev.kind === 'leaf') records.push(entry(ev.rel, joinRel(item.path, ev.rel), ev.node));
+    }
+  }
+
+  const pending = records.filter((r): r is PendingFile => !Array.isArray(r));
+  const stats = { filesRead: 0, bytesRead: 0 };
+  await hashAll(pending, opts.memo, Math.max(1, opts.concurrency ?? 8), stats);
+  const h = createHash('sha256');
+  for (const r of records) {
+    const fields = Array.isArray(r) ? r : [...r.fields, r.digest as string];
+    for (const f of fields) h.update(`${Buffer.byteLength(f)}:${f}`);
+    h.update('\n');
+  }
+  return { digest: `sha256:${h.digest('hex')}`, files: pending.length, ...stats };
+}
+
+async function hashAll(
+  files: PendingFile[],
+  memo: ChecksumMemo | undefined,
+  concurrency: number,
+  stats: { filesRead: number; bytesRead: number },
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const file = files[next++] as PendingFile;
+      const key = memoKey(file.node);
+      const known = memo?.get(key);
+      if (known !== undefined) {
+        file.digest = known;
+        continue;
+      }
+      file.digest = await hashFile(file.abs, stats);
+      memo?.set(key, file.digest);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+}
+
+/** sha256 of a regular file's bytes, streamed; never follows a symlink put in its place. */
+async function hashFile(abs: string, stats: { filesRead: number; bytesRead: number }): Promise<string> {
+  const fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const h = createHash('sha256');
+    for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false }) as AsyncIterable<Buffer>) {
+      h.update(chunk);
+      stats.bytesRead += chunk.length;
+    }
+    stats.filesRead++;
+    return h.digest('hex');
+  } finally {
+    await fh.close();
+  }
+}

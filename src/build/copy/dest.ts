@@ -1,0 +1,194 @@
+// Writing into the destination rootfs: paths resolved within it, every component lstat-checked, metadata set through fds.
+
+import { constants } from 'node:fs';
+import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, open, readlink, rm, symlink, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { BerthError } from '../../util/errors.ts';
+import { resolveInScope, type ProbeResult } from './scoped-path.ts';
+
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
+/** Metadata to give a written entry. `mode` is permission bits (07777), ignored for symlinks. */
+export interface Meta {
+  owner: Owner;
+  mode: number;
+  mtimeNs: bigint;
+}
+
+const NOFOLLOW_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+const NOFOLLOW_FILE = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+function code(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException | undefined)?.code;
+}
+
+export async function lstatOrUndefined(abs: string): Promise<import('node:fs').Stats | undefined> {
+  try {
+    return await lstat(abs);
+  } catch (e) {
+    if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+const seconds = (ns: bigint): number => Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) / 1e9;
+
+/** A rootfs being written. Paths are component arrays relative to its root; `image()` names them for messages. */
+export class DestFs {
+  /**
+   * `root` must be a real directory path. `prefix` is where it sits in the image (for an archive
+   * extracted into a subdirectory); `written` collects the image paths written.
+   */
+  constructor(
+    readonly root: string,
+    readonly written: string[] = [],
+    private readonly prefix: readonly string[] = [],
+  ) {}
+
+  /** The same rootfs seen from its subdirectory `parts` (resolved), which becomes `/` for resolution. */
+  sub(parts: readonly string[]): DestFs {
+    return new DestFs(this.abs(parts), this.written, [...this.prefix, ...parts]);
+  }
+
+  abs(parts: readonly string[]): string {
+    return parts.length === 0 ? this.root : path.join(this.root, ...parts);
+  }
+
+  image(parts: readonly string[]): string {
+    return '/' + [...this.prefix, ...parts].join('/');
+  }
+
+  /** Resolves `parts` inside the root as if it were `/` (docker's FollowSymlinkInScope). */
+  resolve(parts: readonly string[], followFinal: boolean): Promise<string[]> {
+    return resolveInScope(parts, (p) => this.probe(p), followFinal);
+  }
+
+  private async probe(parts: readonly string[]): Promise<ProbeResult> {
+    const abs = this.abs(parts);
+    const st = await lstatOrUndefined(abs);
+    if (st === undefined) return undefined;
+    return st.isSymbolicLink() ? { kind: 'symlink', target: await readlink(abs) } : { kind: 'other' };
+  }
+
+  /**
+   * Makes sure the directory at `parts` exists, following symlinks within the root; missing
+   * components are created with `mode` and `owner` (fsutil's MkdirAll). Returns the resolved path.
+   */
+  async mkdirAll(parts: readonly string[], mode: number, owner: Owner): Promise<string[]> {
+    const resolved = await this.resolve(parts, true);
+    for (let i = 1; i <= resolved.length; i++) {
+      const sub = resolved.slice(0, i);
+      const abs = this.abs(sub);
+      const st = await lstatOrUndefined(abs);
+      if (st?.isDirectory()) continue;
+      if (st !== undefined) throw this.notDirectory(sub);
+      try {
+        await mkdir(abs, { mode: 0o700 });
+      } catch (e) {
+        if (code(e) !== 'EEXIST') throw e;
+        if (!(await lstatOrUndefined(abs))?.isDirectory()) throw this.notDirectory(sub);
+        continue;
+      }
+      await this.setDirMeta(sub, { owner, mode, mtimeNs: -1n });
+    }
+    return resolved;
+  }
+
+  notDirectory(parts: readonly string[]): BerthError {
+    return new BerthError('COPY_FAILED', `cannot copy to non-directory: ${this.image(parts)}`);
+  }
+
+  /** Creates directory `parts` (its parent verified) unless one is there; true if created. Never follows a symlink. */
+  async ensureDir(parts: readonly string[]): Promise<boolean> {
+    const abs = this.abs(parts);
+    const st = await lstatOrUndefined(abs);
+    if (st?.isDirectory()) return false;
+    if (st !== undefined) throw this.notDirectory(parts);
+    await mkdir(abs, { mode: 0o700 });
+    return true;
+  }
+
+  /** Clears the way for a non-directory at `parts`: refuses to replace a directory, removes anything else. */
+  async clearForFile(parts: readonly string[]): Promise<void> {
+    const abs = this.abs(parts);
+    const st = await lstatOrUndefined(abs);
+    if (st === undefined) return;
+    if (st.isDirectory()) {
+      throw new BerthError('COPY_FAILED', `cannot replace to directory ${this.image(parts)} with file`);
+    }
+    await unlink(abs);
+  }
+
+  /** Removes whatever is at `parts` (a directory recursively); the parent must be verified. */
+  async remove(parts: readonly string[]): Promise<void> {
+    await rm(this.abs(parts), { recursive: true, force: true });
+  }
+
+  /** Copies a regular file's bytes to a new file at `parts` (O_EXCL: never through an existing path). */
+  async copyFileFrom(sourceAbs: string, parts: readonly string[]): Promise<void> {
+    await copyFile(sourceAbs, this.abs(parts), constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+  }
+
+  async symlink(target: string, parts: readonly string[]): Promise<void> {
+    await symlink(target, this.abs(parts));
+  }
+
+  async hardlink(existing: readonly string[], parts: readonly string[]): Promise<void> {
+    await link(this.abs(existing), this.abs(parts));
+  }
+
+  record(parts: readonly string[]): void {
+    const image = this.image(parts);
+    if (this.written.at(-1) !== image) this.written.push(image);
+  }
+
+  /** Owner, mode and mtime of a directory, through an fd opened without following symlinks. `mtimeNs` < 0 keeps the time. */
+  async setDirMeta(parts: readonly string[], meta: Meta): Promise<void> {
+    const fh = await open(this.abs(parts), NOFOLLOW_DIR);
+    try {
+      await fh.chown(meta.owner.uid, meta.owner.gid);
+      await fh.chmod(meta.mode);
+      if (meta.mtimeNs >= 0n) await fh.utimes(seconds(meta.mtimeNs), seconds(meta.mtimeNs));
+    } finally {
+      await fh.close();
+    }
+    this.record(parts);
+  }
+
+  /** Only the times of a directory (docker restores the copied directory's mtime on an existing target). */
+  async setDirTimes(parts: readonly string[], mtimeNs: bigint): Promise<void> {
+    const fh = await open(this.abs(parts), NOFOLLOW_DIR);
+    try {
+      await fh.utimes(seconds(mtimeNs), seconds(mtimeNs));
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Owner, mode (after chown, which clears setuid) and mtime of a regular file, through an fd. */
+  async setFileMeta(parts: readonly string[], meta: Meta): Promise<void> {
+    const fh = await open(this.abs(parts), NOFOLLOW_FILE);
+    try {
+      if (!(await fh.stat()).isFile()) throw new BerthError('UNSAFE_PATH', `${this.image(parts)} changed while it was written`);
+      await fh.chown(meta.owner.uid, meta.owner.gid);
+      await fh.chmod(meta.mode);
+      await fh.utimes(seconds(meta.mtimeNs), seconds(meta.mtimeNs));
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Symlinks and device nodes: by path, never followed (lchown, lutimes; chmod only on non-links just created). */
+  async setNodeMeta(parts: readonly string[], meta: Meta, isLink: boolean): Promise<void> {
+    const abs = this.abs(parts);
+    await lchown(abs, meta.owner.uid, meta.owner.gid);
+    if (!isLink) {
+      if ((await lstat(abs)).isSymbolicLink()) throw new BerthError('UNSAFE_PATH', `${this.image(parts)} changed while it was written`);
+      await chmod(abs, meta.mode);
+    }
+    await lutimes(abs, seconds(meta.mtimeNs), seconds(meta.mtimeNs));
+  }
+}
