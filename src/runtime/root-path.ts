@@ -74,6 +74,22 @@ export async function resolveInRoot(root: string, containerPath: string): Promis
 }
 
 /**
+ * Refuses a rootfs whose /proc, /sys or /dev is a symlink or a file: runc sets those up before the
+ * container is confined, and older runc releases (Debian's 1.1.5 among them) follow such links onto
+ * host paths (CVE-2019-19921, CVE-2026-41579). Missing ones are fine: runc creates them.
+ */
+export async function checkSystemMountpoints(rootfs: string): Promise<void> {
+  const root = await lstat(rootfs).catch(() => undefined);
+  if (!root?.isDirectory()) throw new BerthError('INVALID_ARGUMENT', `rootfs ${rootfs} is not a directory`);
+  for (const name of ['proc', 'sys', 'dev']) {
+    const st = await lstat(path.join(rootfs, name)).catch(() => undefined);
+    if (st && !st.isDirectory()) {
+      throw new BerthError('UNSAFE_PATH', `the image's /${name} is ${st.isSymbolicLink() ? 'a symlink' : 'not a directory'}; refusing to run a container on it`);
+    }
+  }
+}
+
+/**
  * Reads a regular file of the rootfs (e.g. /etc/passwd), resolved with resolveInRoot and opened
  * without following a last-moment symlink or blocking on a FIFO. Undefined when it does not
  * exist; a BerthError when it is not a regular file or is larger than `maxBytes` (an image's

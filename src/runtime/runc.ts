@@ -1,6 +1,6 @@
 // runc adapter: runs one container to completion (private bundle, live output, networking, abort) and always cleans up after it.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
@@ -10,6 +10,7 @@ import { DEFAULT_NOFILE } from './defaults.ts';
 import { checkContainerId, createBundleDir, newContainerId, nofileCeiling, thermalThrottlePaths, writeConfig, writeEtcFiles } from './bundle.ts';
 import { listenForContainerPid, type PidHandoff } from './hook.ts';
 import { recordMountStubs, type MountStubs } from './mount-stubs.ts';
+import { checkSystemMountpoints } from './root-path.ts';
 import { findExecutable, isExecutable, missingSlirp4netns, startSlirp4netns, type Slirp4netns } from './network.ts';
 import { deleteContainer, execRunc, findRunc, runcStateDir, type RuncOptions } from './runc-cli.ts';
 import { buildRuntimeSpec, containerMounts, type ContainerSpec, type NetworkMode } from './spec.ts';
@@ -18,6 +19,11 @@ export interface RunOptions extends RuncOptions {
   spec: ContainerSpec;
   /** Defaults to a fresh `berth-<random>`. */
   id?: string;
+  /**
+   * Hand berth's own stdin/stdout/stderr to runc (for an interactive `run -it`); required with
+   * `spec.terminal`, because runc proxies a container's terminal only to a terminal of its own.
+   */
+  inheritStdio?: boolean;
   /** The process's stdin; /dev/null when absent. */
   stdin?: Readable;
   /** Where the process's output goes as it is written (not ended by berth). Discarded when absent. */
@@ -62,6 +68,11 @@ interface Session {
 export async function runContainer(opts: RunOptions): Promise<RunResult> {
   opts.signal?.throwIfAborted();
   const id = checkContainerId(opts.id ?? newContainerId());
+  if (opts.spec.terminal && !opts.inheritStdio) {
+    throw new BerthError('INVALID_ARGUMENT', 'a container with a terminal needs the caller\'s own terminal (inheritStdio)', {
+      hint: 'drop -t, or run berth from a terminal',
+    });
+  }
   const runc: RuncOptions = { stateRoot: opts.stateRoot, runcPath: await findRunc(opts.runcPath) };
   let network = opts.spec.network;
   let slirpBinary: string | undefined;
@@ -74,6 +85,7 @@ export async function runContainer(opts: RunOptions): Promise<RunResult> {
       opts.onEvent?.({ type: 'network-fallback', id, network, reason: 'slirp4netns is not installed' });
     }
   }
+  await checkSystemMountpoints(opts.spec.rootfs);
   await mkdir(runcStateDir(opts.stateRoot), { recursive: true, mode: 0o700 });
   const bundle = await createBundleDir(opts.stateRoot, id);
   const session: Session = {};
@@ -115,7 +127,8 @@ async function supervise(opts: RunOptions, runc: RuncOptions, id: string, bundle
   const logPath = `${bundle}/runc.log`;
   opts.signal?.throwIfAborted();
   const args = ['--root', runcStateDir(runc.stateRoot), '--log', logPath, '--log-format', 'json', 'run', '--bundle', bundle, id];
-  const child = spawn(runc.runcPath!, args, { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  const stdio: StdioOptions = opts.inheritStdio ? 'inherit' : [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
+  const child = spawn(runc.runcPath!, args, { stdio });
   let exited = false;
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.once('error', (e) => reject(new BerthError('RUNTIME', `cannot run ${runc.runcPath}: ${e.message}`, { cause: e })));

@@ -73,6 +73,10 @@ describe('runContainer (runc)', { skip }, () => {
     );
   });
 
+  it('refuses a terminal unless runc gets the caller\'s own stdio', async () => {
+    await assert.rejects(run(fx, 'true', { terminal: true }), (e: BerthError) => e.code === 'INVALID_ARGUMENT' && /inheritStdio/.test(e.message));
+  });
+
   it('runs as the USER resolved from the rootfs, supplementary groups included', async () => {
     const id = async (user: string): Promise<string> => {
       const resolved = await resolveUser(fx.rootfs, user);
