@@ -7,8 +7,9 @@ import { chown, chmod, link, lutimes, mkdir, mkdtemp, rm, symlink, utimes, write
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { copyFiles, type CopyOptions, type CopySource } from '../../src/build/copy/index.ts';
+import { copyFiles, goMatch, type CopyOptions, type CopySource } from '../../src/build/copy/index.ts';
 import { emptyIgnoreRules, walkContext } from '../../src/context/index.ts';
+import { packTar } from '../../src/layer/index.ts';
 import { isBerthError } from '../../src/util/errors.ts';
 
 /** A tree to build: a string is a file's content; otherwise a file, dir, symlink or hardlink with metadata. */
@@ -102,6 +103,21 @@ const CTX: Spec = {
   'home.txt': 'home',
   'homer.bin': 'homer',
 };
+
+describe('goMatch (Go filepath.Match tests)', () => {
+  // pattern | name | match, from Go's path/filepath match_test.go (malformed patterns match nothing).
+  const table = `abc|abc|1 *|abc|1 *c|abc|1 a*|a|1 a*|abc|1 a*|ab/c|0 a*/b|abc/b|1 a*/b|a/c/b|0
+    a*b*c*d*e*/f|axbxcxdxe/f|1 a*b*c*d*e*/f|axbxcxdxexxx/f|1 a*b*c*d*e*/f|axbxcxdxe/xxx/f|0 a*b*c*d*e*/f|axbxcxdxexxx/fff|0
+    a*b?c*x|abxbbxdbxebxczzx|1 a*b?c*x|abxbbxdbxebxczzy|0 ab[c]|abc|1 ab[b-d]|abc|1 ab[e-g]|abc|0 ab[^c]|abc|0
+    ab[^b-d]|abc|0 ab[^e-g]|abc|1 a\\*b|a*b|1 a\\*b|ab|0 a?b|a☺b|1 a[^a]b|a☺b|1 a???b|a☺b|0 a[^a][^a][^a]b|a☺b|0
+    [a-ζ]*|α|1 *[a-ζ]|A|0 a?b|a/b|0 a*b|a/b|0 [\\]a]|]|1 [\\-]|-|1 [x\\-]|x|1 [x\\-]|-|1 [x\\-]|z|0 [\\-x]|x|1
+    [\\-x]|-|1 [\\-x]|a|0 []a]|]|0 [-]|-|0 [x-]|x|0 [x-]|-|0 [-x]|x|0 \\|a|0 [a-b-c]|a|0 [|a|0 [^|a|0 [^bc|a|0
+    a[|a|0 a[|ab|0 *x|xxx|1`;
+  for (const row of table.split(/\s+/).filter(Boolean)) {
+    const [pattern, name, want] = row.split('|') as [string, string, string];
+    it(`${pattern} ~ ${name}`, () => assert.equal(goMatch(pattern, name), want === '1'));
+  }
+});
 
 describe('copyFiles: selecting sources', () => {
   const cases: { name: string; sources: string[]; dest: string; files: Record<string, string>; absent?: string[]; extra?: Partial<CopyOptions> }[] = [
@@ -271,6 +287,13 @@ describe('copyFiles: metadata', () => {
     await fails(copy(ctx, ['d/x'], '/y', { chmod: 'u+q' }), /invalid chmod parameter/);
   });
 
+  it('keeps file capabilities (xattrs) from a stage, after --chown', async () => {
+    const dir = await makeTree({ 'bin/ping': { file: 'elf', mode: 0o755 } });
+    execFileSync('setcap', ['cap_net_raw+ep', join(dir, 'bin/ping')]);
+    const { dest } = await copy({ kind: 'dir', dir }, ['/bin/ping'], '/usr/bin/', { chown: { uid: 5, gid: 5 } });
+    assert.match(execFileSync('getcap', [join(dest, 'usr/bin/ping')], { encoding: 'utf8' }), /cap_net_raw[=+]ep/);
+  });
+
   it('keeps hardlinks within the copied set as hardlinks', async () => {
     const { dest } = await copy(await context({ 'h/a': 'same', 'h/b': { hardlink: 'h/a' }, 'h/c': 'other' }), ['h'], '/h');
     assert.equal(statSync(join(dest, 'h/a')).ino, statSync(join(dest, 'h/b')).ino);
@@ -314,6 +337,8 @@ describe('copyFiles: ADD archives', () => {
   before(async () => {
     const dir = await makeTree({ 'content/top.txt': 'top', 'content/d/in.txt': 'in', 'content/d/.wh.hidden': 'not a whiteout', 'notar.tar.gz': 'just text, not gzip' });
     await chown(join(dir, 'content/d/in.txt'), 321, 654);
+    await link(join(dir, 'content/top.txt'), join(dir, 'content/d/hl'));
+    await symlink('/etc/passwd', join(dir, 'content/d/abs-link'));
     const tar = (flags: string, name: string): void => {
       execFileSync('tar', [flags, join(dir, name), '-C', join(dir, 'content'), '.']);
     };
@@ -333,6 +358,8 @@ describe('copyFiles: ADD archives', () => {
       assert.equal(read(dest, 'x/keep'), 'keep', 'extraction merges with what is there');
       assert.equal(read(dest, 'x/d/.wh.hidden'), 'not a whiteout', 'whiteout names are plain files in ADD');
       assert.equal(owner(dest, 'x/d/in.txt'), '321:654', 'archive ownership kept');
+      assert.equal(statSync(join(dest, 'x/d/hl')).ino, statSync(join(dest, 'x/top.txt')).ino, 'hardlinks kept');
+      assert.equal(readlinkSync(join(dest, 'x/d/abs-link')), '/etc/passwd');
     });
   }
 
@@ -346,6 +373,29 @@ describe('copyFiles: ADD archives', () => {
     const { dest } = await copy(tars, ['notar.tar.gz', 'text.gz'], '/x/', { add: { extractArchives: true } });
     assert.equal(read(dest, 'x/notar.tar.gz'), 'just text, not gzip');
     assert.ok(lstatSync(join(dest, 'x/text.gz')).isFile());
+  });
+
+  it('keeps a hostile archive inside the target directory (docker extracts in a chroot there)', async () => {
+    const outside = await makeTree({});
+    const chunks: Buffer[] = [];
+    const stream = packTar([
+      { header: { name: '../../up.txt', type: 'file' }, body: 'up' },
+      { header: { name: 'esc', type: 'symlink', linkname: '../../../../..' + outside } },
+      { header: { name: 'esc/pwned', type: 'file' }, body: 'p' },
+      { header: { name: 'abs', type: 'symlink', linkname: '/' } },
+      { header: { name: 'abs/etc/x', type: 'file' }, body: 'x' },
+      { header: { name: 'hl', type: 'hardlink', linkname: '../../../up.txt' } },
+    ]);
+    for await (const c of stream) chunks.push(c as Buffer);
+    const dir = await makeTree({});
+    await writeFile(join(dir, 'evil.tar'), Buffer.concat(chunks));
+    const source: CopySource = { kind: 'context', dir, entries: await walkContext(dir, emptyIgnoreRules()) };
+    const { dest } = await copy(source, ['evil.tar'], '/x/', { add: { extractArchives: true } });
+    assert.equal(read(dest, 'x/up.txt'), 'up');
+    assert.equal(read(dest, 'x' + outside + '/pwned'), 'p');
+    assert.equal(read(dest, 'x/etc/x'), 'x');
+    assert.equal(statSync(join(dest, 'x/hl')).ino, statSync(join(dest, 'x/up.txt')).ino);
+    assert.ok(!existsSync(join(outside, 'pwned')) && !existsSync(join(dest, 'up.txt')));
   });
 
   it('COPY never extracts', async () => {

@@ -1,13 +1,13 @@
 // Copies source entries into the destination with docker's metadata rules: owner, mode, mtime, hardlinks, xattrs.
 
 import { lstat } from 'node:fs/promises';
-import { BerthError } from '../../util/errors.ts';
+import type { PatternMatcher } from '../../context/index.ts';
 import { isXattrUnsupported, makeNode, readXattrs, setXattr } from '../../layer/fs-ops.ts';
+import { BerthError } from '../../util/errors.ts';
 import type { ChmodSpec } from './chmod.ts';
 import type { DestFs, Meta, Owner } from './dest.ts';
 import type { CopyItem } from './select.ts';
 import { joinRel, type SourceNode, type SourceTree } from './source-tree.ts';
-import type { PatternMatcher } from '../../context/index.ts';
 import { walkItem } from './walk.ts';
 
 const S_IFMT = 0o170000;

@@ -1,6 +1,6 @@
 // Writing into the destination rootfs: paths resolved within it, every component lstat-checked, metadata set through fds.
 
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, open, readlink, rm, symlink, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '../../util/errors.ts';
@@ -25,7 +25,7 @@ function code(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
-export async function lstatOrUndefined(abs: string): Promise<import('node:fs').Stats | undefined> {
+export async function lstatOrUndefined(abs: string): Promise<Stats | undefined> {
   try {
     return await lstat(abs);
   } catch (e) {

@@ -1,5 +1,6 @@
 // The tree a COPY reads: the build context (as walked, after .dockerignore) or a plain directory (a stage or image rootfs).
 
+import { isUtf8 } from 'node:buffer';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { compareByteOrder, type ContextEntry } from '../../context/index.ts';
@@ -80,7 +81,11 @@ class DirTree implements SourceTree {
   }
 
   async readdir(rel: string): Promise<string[]> {
-    return (await readdir(this.abs(rel))).sort(compareByteOrder);
+    const names = await readdir(this.abs(rel), { encoding: 'buffer' });
+    const bad = names.find((n) => !isUtf8(n));
+    // Such a name could not be looked up again as a string: fail rather than silently skip it.
+    if (bad) throw new BerthError('COPY_FAILED', `cannot copy /${joinRel(rel, bad.toString('latin1'))}: file name is not valid UTF-8`);
+    return names.map((n) => n.toString('utf8')).sort(compareByteOrder);
   }
 
   abs(rel: string): string {
