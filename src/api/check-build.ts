@@ -40,7 +40,7 @@ export interface CheckReport {
   warnings: Array<{ file: string; line: number; column: number; message: string }>;
 }
 
-async function readDockerfile(opts: CheckBuildOptions): Promise<{ file: string; text: string }> {
+export async function readDockerfile(opts: Pick<CheckBuildOptions, 'contextDir' | 'dockerfile' | 'dockerfileText'>): Promise<{ file: string; text: string }> {
   if (opts.dockerfile === '-' || opts.dockerfileText !== undefined) return { file: 'Dockerfile', text: opts.dockerfileText ?? '' };
   const ctx = await stat(opts.contextDir).catch(() => undefined);
   if (!ctx?.isDirectory()) {

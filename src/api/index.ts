@@ -10,3 +10,5 @@ export { systemCheck, pruneImages, type PruneResult } from './maintenance.ts';
 export type { CheckProblem } from '../store/index.ts';
 export { saveImages, saveImagesToFile, loadImages, type LoadedImage } from './archive.ts';
 export { diskUsage, type UsageRow } from './disk-usage.ts';
+export { buildImage, type BuildImageOptions, type BuildImageResult } from './build-image.ts';
+export type { BuildEvent } from '../build/index.ts';

@@ -1,38 +1,12 @@
 // Running a filesystem-changing step: stack the parent layers, let the step write into a fresh
 // upper dir, and commit that upper dir as the step's layer (it already is the diff) — or no layer
 // when the step changed nothing.
-import { lstat, mkdir, readdir, rm, rmdir } from 'node:fs/promises';
-import path from 'node:path';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { diffDirToTar } from '../layer/index.ts';
 import { prepareSnapshot } from '../snapshot/index.ts';
 import { commitLayerTar, type Store } from '../store/index.ts';
 import { tempName } from '../util/atomic-file.ts';
 import type { BuildState, LayerRef } from './types.ts';
-
-/** Paths a container runtime may create as mount points; removed again if the step left them empty. */
-const MOUNT_STUBS = ['/proc', '/sys', '/dev', '/etc/resolv.conf', '/etc/hosts', '/etc/hostname', '/etc'];
-
-async function missing(root: string, paths: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of paths) if (!(await lstat(path.join(root, p)).then(() => true, () => false))) out.push(p);
-  return out;
-}
-
-async function removeIfEmptyStub(root: string, p: string): Promise<void> {
-  const full = path.join(root, p);
-  const st = await lstat(full).catch(() => undefined);
-  if (!st) return;
-  if (st.isDirectory()) {
-    // /dev may hold only stubs for /dev/pts, /dev/shm, ... created by the runtime.
-    for (const child of await readdir(full)) {
-      const c = await lstat(path.join(full, child));
-      if (c.isDirectory() && (await readdir(path.join(full, child))).length === 0) await rmdir(path.join(full, child));
-    }
-    if ((await readdir(full)).length === 0) await rmdir(full);
-  } else if (st.isFile() && st.size === 0) {
-    await rm(full);
-  }
-}
 
 export async function runFsStep(store: Store, state: BuildState, body: (root: string) => Promise<void>): Promise<LayerRef | null> {
   const work = tempName(store.layout.tmpDir, 'step');
@@ -42,9 +16,8 @@ export async function runFsStep(store: Store, state: BuildState, body: (root: st
     for (const l of state.layers) lowers.push(await store.snapshots.ensure(l.diffId, l.digest));
     const snap = await prepareSnapshot(work, lowers);
     try {
-      const stubs = await missing(snap.root, MOUNT_STUBS);
+      // The runtime removes the mount points it had to create, so they never reach the layer.
       await body(snap.root);
-      for (const p of stubs) await removeIfEmptyStub(snap.root, p);
     } finally {
       await snap.release();
     }

@@ -1,9 +1,12 @@
 // `berth build`: docker's build flags, and the action (only `--check` reaches the library so far).
 import type { Command } from 'commander';
-import { checkBuild } from '../../api/index.ts';
+import { buildImage, checkBuild } from '../../api/index.ts';
+import { globalOptions } from '../globals.ts';
+import { PlainProgress } from '../progress-plain.ts';
+import { TtyProgress } from '../progress-tty.ts';
 import type { CheckReport } from '../../api/index.ts';
 import { BerthError } from '../../util/errors.ts';
-import { collect, notImplemented, parseKeyValues } from '../options.ts';
+import { collect, parseKeyValues } from '../options.ts';
 import { readStdinText } from '../stdin.ts';
 
 export interface BuildFlags {
@@ -60,28 +63,78 @@ export function defineBuild(program: Command): void {
     .option('--ssh <spec>', 'SSH agent socket or keys to expose to the build (format: "default|<id>[=<socket>|<key>[,<key>]]")', collect)
     .option('-t, --tag <name:tag>', 'Name and optionally a tag (format: "name:tag")', collect)
     .option('--target <string>', 'Set the target build stage to build')
-    .action(async (context: string, flags: BuildFlags) => {
-      process.exitCode = await runBuild({ ...flags, context });
+    .action(async (context: string, flags: BuildFlags, cmd: Command) => {
+      process.exitCode = await runBuild({ ...flags, context }, globalOptions(cmd).root);
     });
 }
 
 /** Runs `berth build` and returns the exit code. */
-export async function runBuild(opts: BuildOptions): Promise<number> {
-  if (!opts.check) notImplemented();
+export async function runBuild(opts: BuildOptions, root: string): Promise<number> {
   if (opts.context === '-' || /^(https?:\/\/|git@|git:\/\/)/.test(opts.context)) {
     throw new BerthError('NOT_IMPLEMENTED', `a build context from ${opts.context === '-' ? 'stdin' : 'a URL'} is not supported yet`, {
       hint: 'pass a directory as PATH; the Dockerfile can still come from stdin with `-f -`',
     });
   }
-  const report = await checkBuild({
-    contextDir: opts.context,
-    dockerfile: opts.file,
-    dockerfileText: opts.file === '-' ? await readStdinText() : undefined,
-    buildArgs: parseKeyValues(opts.buildArg ?? []),
-    target: opts.target,
-  });
-  process.stdout.write(formatCheckReport(report));
-  return report.warnings.length > 0 ? 1 : 0;
+  const dockerfileText = opts.file === '-' ? await readStdinText() : undefined;
+  const buildArgs = parseKeyValues(opts.buildArg ?? []);
+  if (opts.check) {
+    const report = await checkBuild({ contextDir: opts.context, dockerfile: opts.file, dockerfileText, buildArgs, target: opts.target });
+    process.stdout.write(formatCheckReport(report));
+    return report.warnings.length > 0 ? 1 : 0;
+  }
+  refuseUnsupported(opts);
+  const network = opts.network ?? 'default';
+  if (network !== 'default' && network !== 'none' && network !== 'host') {
+    throw new BerthError('INVALID_ARGUMENT', `network mode "${network}" not supported by buildkit`, { hint: 'use default, none or host' });
+  }
+  const quiet = opts.quiet === true;
+  const progress = quiet ? undefined : opts.progress === 'plain' || (opts.progress === 'auto' && !process.stderr.isTTY) ? new PlainProgress(process.stderr) : new TtyProgress(process.stderr);
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new BerthError('INTERRUPTED', 'the build was interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const result = await buildImage(root, {
+      contextDir: opts.context, dockerfile: opts.file, dockerfileText, buildArgs, target: opts.target,
+      tags: opts.tag ?? [], noCache: opts.cache === false, network, labels: parseLabels(opts.label ?? []),
+      iidfile: opts.iidfile, signal: controller.signal, onEvent: (e) => progress?.handle(e),
+    });
+    if (progress) {
+      const done = progress.vertex('exporting to image');
+      done([`writing image ${result.id}`, ...result.tags.map((t) => `naming to ${t}`)]);
+    }
+    if (quiet) process.stdout.write(result.id + '\n');
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (progress instanceof TtyProgress) progress.finish();
+  }
+}
+
+function parseLabels(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    out[eq < 0 ? p : p.slice(0, eq)] = eq < 0 ? '' : p.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Flags berth does not implement yet are refused by name, never silently ignored. */
+function refuseUnsupported(opts: BuildOptions): void {
+  const unsupported: Array<[string, unknown]> = [
+    ['--output', opts.output], ['--secret', opts.secret], ['--ssh', opts.ssh], ['--squash', opts.squash],
+    ['--build-context', opts.buildContext], ['--allow', opts.allow], ['--add-host', opts.addHost], ['--pull', opts.pull],
+  ];
+  for (const [flag, value] of unsupported) {
+    if (value !== undefined && value !== false && !(Array.isArray(value) && value.length === 0)) {
+      throw new BerthError('NOT_IMPLEMENTED', `berth build ${flag} is not supported yet`);
+    }
+  }
+  if (opts.platform?.length) {
+    throw new BerthError('NOT_IMPLEMENTED', 'berth build --platform is not supported yet: berth builds for the host platform');
+  }
 }
 
 /** The stages and steps that would run, warnings in compiler style, then docker's closing line. */

@@ -1,0 +1,88 @@
+// `berth build`: plan the Dockerfile, run the engine with the real ports (store, runc, context
+// copies), write the image and tag it. Nothing is tagged unless the whole build succeeded.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { runEngine, type BuildEvent, type CopyRequest, type LayerRef, type ResolvedImage } from '../build/index.ts';
+import { readIgnoreFile, walkContext, type ContextEntry } from '../context/index.ts';
+import { manifestFor } from '../image/new-image.ts';
+import { MediaType, type ImageConfig } from '../oci/index.ts';
+import { loadDockerfile } from '../plan/index.ts';
+import type { Store } from '../store/index.ts';
+import { BerthError } from '../util/errors.ts';
+import { readDockerfile } from './check-build.ts';
+import { normalizeName, openStore, resolveImage } from './image-resolve.ts';
+import { buildPorts } from './build-ports.ts';
+
+export interface BuildImageOptions {
+  contextDir: string;
+  dockerfile?: string | undefined;
+  dockerfileText?: string | undefined;
+  buildArgs?: Record<string, string | undefined>;
+  target?: string | undefined;
+  tags?: readonly string[];
+  noCache?: boolean;
+  network?: 'default' | 'none' | 'host';
+  labels?: Record<string, string>;
+  iidfile?: string | undefined;
+  signal?: AbortSignal;
+  onEvent?: (e: BuildEvent) => void;
+}
+
+export interface BuildImageResult {
+  id: string;
+  tags: string[];
+}
+
+/** A stored image as the engine sees it: config and layer references with their sizes. */
+export async function storedImage(store: Store, ref: string): Promise<ResolvedImage> {
+  const img = await resolveImage(store, ref);
+  const manifest = JSON.parse((await store.blobs.read(img.manifest)).toString('utf8')) as { layers: Array<{ digest: string; size: number; mediaType: string }> };
+  const config = JSON.parse((await store.blobs.read(img.config)).toString('utf8')) as ImageConfig;
+  const layers: LayerRef[] = manifest.layers.map((l, i) => ({
+    diffId: config.rootfs.diff_ids[i]!, digest: l.digest, size: l.size, diffSize: img.diffSizes?.[i] ?? 0, mediaType: l.mediaType,
+  }));
+  return { id: img.config, config, layers };
+}
+
+export async function buildImage(root: string, opts: BuildImageOptions): Promise<BuildImageResult> {
+  const tags = (opts.tags ?? []).map(normalizeName); // bad names fail before any work
+  const { file, text } = await readDockerfile(opts);
+  const { plan, warnings } = loadDockerfile(text, { file, buildArgs: opts.buildArgs ?? {}, target: opts.target });
+  const emit = opts.onEvent ?? ((): void => undefined);
+  for (const w of warnings) emit({ type: 'warning', message: `${file}${w.range ? `:${w.range.start.line}` : ''}: ${w.message}`, ...(w.range ? { line: w.range.start.line } : {}) });
+
+  const store = await openStore(root);
+  let entries: Promise<ContextEntry[]> | undefined;
+  const contextEntries = (): Promise<ContextEntry[]> => (entries ??= readIgnoreFile(opts.contextDir, opts.dockerfile === '-' ? undefined : opts.dockerfile)
+    .then((ignore) => walkContext(opts.contextDir, ignore.rules)));
+  const ports = buildPorts(store, opts.contextDir, contextEntries);
+
+  return store.write(async () => {
+    const result = await runEngine({
+      store,
+      resolveImage: (ref) => storedImage(store, ref).catch((e: unknown) => {
+        if (e instanceof BerthError && e.code === 'NOT_FOUND') {
+          throw new BerthError('NOT_FOUND', `base image ${ref} is not in the store`, { cause: e, hint: `load or import it first (berth load / berth import); pulling from a registry comes with berth pull` });
+        }
+        throw e;
+      }),
+      runContainer: ports.runContainer,
+      copyFiles: (req: CopyRequest) => ports.copyFiles(req),
+      checksum: (req: CopyRequest) => ports.checksum(req),
+      emit,
+    }, { plan, noCache: opts.noCache ?? false, network: opts.network ?? 'default', ...(opts.signal ? { signal: opts.signal } : {}) });
+
+    const config = structuredClone(result.state.config);
+    if (opts.labels && Object.keys(opts.labels).length) {
+      const c = (config.config ??= {});
+      c.Labels = { ...(c.Labels ?? {}), ...opts.labels };
+    }
+    const built = manifestFor(Buffer.from(JSON.stringify(config)), result.state.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType ?? MediaType.OciLayer })));
+    await store.blobs.put(built.configBytes, { digest: built.configDigest });
+    await store.blobs.put(built.manifestBytes, { digest: built.manifestDigest });
+    await store.addImages([{ manifest: built.manifestDigest, config: built.configDigest, tags, diffSizes: result.state.layers.map((l) => l.diffSize) }]);
+    await ports.flush();
+    if (opts.iidfile) await writeFile(path.resolve(opts.iidfile), built.configDigest);
+    return { id: built.configDigest, tags };
+  });
+}

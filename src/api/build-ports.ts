@@ -1,0 +1,69 @@
+// The real outside world of a build: runc containers for RUN, the context and other rootfses for
+// COPY/ADD, and a persisted checksum memo so a no-op rebuild stats the context instead of reading it.
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ContainerRun, CopyRequest } from '../build/index.ts';
+import { contentChecksum, copyFiles, type ChecksumMemo, type CopySource } from '../build/copy/index.ts';
+import type { ContextEntry } from '../context/index.ts';
+import { resolveUser, runContainer } from '../runtime/index.ts';
+import type { Store } from '../store/index.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
+
+const NETWORK = { default: 'isolated', none: 'none', host: 'host' } as const;
+
+export interface BuildPorts {
+  runContainer(run: ContainerRun): Promise<number>;
+  copyFiles(req: CopyRequest): Promise<void>;
+  checksum(req: CopyRequest): Promise<string>;
+  /** Writes the checksum memo back if it changed. */
+  flush(): Promise<void>;
+}
+
+export function buildPorts(store: Store, contextDir: string, entries: () => Promise<ContextEntry[]>): BuildPorts {
+  const memoFile = path.join(store.layout.root, 'cache', 'checksums.json');
+  let memo: Map<string, string> | undefined;
+  let dirty = false;
+  const loadMemo = async (): Promise<ChecksumMemo> => {
+    memo ??= new Map(Object.entries(JSON.parse(await readFile(memoFile, 'utf8').catch(() => '{}')) as Record<string, string>));
+    const m = memo;
+    return { get: (k) => m.get(k), set: (k, v) => { m.set(k, v); dirty = true; } };
+  };
+  const sourceOf = async (req: CopyRequest): Promise<CopySource> =>
+    req.from.kind === 'dir' ? { kind: 'dir', dir: req.from.dir } : { kind: 'context', dir: contextDir, entries: await entries() };
+  const select = (req: CopyRequest) => ({
+    sources: req.sources,
+    excludes: req.instruction.excludes,
+    parents: req.instruction.parents,
+    ...(req.instruction.kind === 'add' ? { add: { extractArchives: true } } : {}),
+  });
+  return {
+    async runContainer(run) {
+      const user = await resolveUser(run.rootfs, run.user || '0');
+      const result = await runContainer({
+        stateRoot: store.layout.root,
+        spec: {
+          args: run.args, env: run.env, cwd: run.cwd, rootfs: run.rootfs, hostname: 'buildkitsandbox',
+          user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids }, network: NETWORK[run.network],
+        },
+        stdout: run.stdout, stderr: run.stderr,
+        ...(run.signal ? { signal: run.signal } : {}),
+      });
+      return result.exitCode;
+    },
+    async copyFiles(req) {
+      await copyFiles({
+        ...select(req), source: await sourceOf(req), dest: req.dest, workdir: req.workdir, destRoot: req.destRoot,
+        chown: req.chown, chmod: req.instruction.chmod,
+      });
+    },
+    async checksum(req) {
+      const r = await contentChecksum({ ...select(req), source: await sourceOf(req), memo: await loadMemo() });
+      return r.digest;
+    },
+    async flush() {
+      if (!memo || !dirty) return;
+      await mkdir(path.dirname(memoFile), { recursive: true });
+      await writeFileAtomic(memoFile, JSON.stringify(Object.fromEntries(memo)), store.layout.tmpDir);
+    },
+  };
+}
