@@ -94,12 +94,9 @@ export async function runContainer(opts: RunOptions): Promise<RunResult> {
     spec.extraMaskedPaths = [...(spec.extraMaskedPaths ?? []), ...(await thermalThrottlePaths())];
     const ceiling = await nofileCeiling();
     if (ceiling !== undefined) spec.nofile = Math.min(spec.nofile ?? DEFAULT_NOFILE, ceiling);
-    const config = buildRuntimeSpec(spec);
+    if (network === 'isolated') session.handoff = await listenForContainerPid(bundle);
+    const config = buildRuntimeSpec(spec, session.handoff ? { hooks: { createRuntime: [session.handoff.hook] } } : {});
     if (!opts.keepMountStubs) session.stubs = await recordMountStubs(spec.rootfs, containerMounts(spec).map((m) => m.destination));
-    if (network === 'isolated') {
-      session.handoff = await listenForContainerPid(bundle);
-      config.hooks = { createRuntime: [session.handoff.hook] };
-    }
     await writeConfig(bundle, config);
     const result = await supervise(opts, runc, id, bundle, session, slirpBinary);
     opts.onEvent?.({ type: 'exited', id, ...result });
@@ -121,6 +118,11 @@ function forward(from: Readable | null, to: Writable | undefined): void {
     return;
   }
   from.pipe(to, { end: false });
+  // A failing destination must not stall the container on a full pipe: drop the rest instead.
+  to.once('error', () => {
+    from.unpipe(to);
+    from.resume();
+  });
 }
 
 async function supervise(opts: RunOptions, runc: RuncOptions, id: string, bundle: string, session: Session, slirpBinary?: string): Promise<RunResult> {
