@@ -12,6 +12,7 @@ import { BerthError } from '../util/errors.ts';
 import { readDockerfile } from './check-build.ts';
 import { normalizeName, openStore, resolveImage } from './image-resolve.ts';
 import { buildPorts } from './build-ports.ts';
+import { parseOutput, writeOutput } from '../exporters/build-output.ts';
 
 export interface BuildImageOptions {
   contextDir: string;
@@ -24,6 +25,8 @@ export interface BuildImageOptions {
   network?: 'default' | 'none' | 'host';
   labels?: Record<string, string>;
   iidfile?: string | undefined;
+  /** `-o` specs (docker's syntax); the image is always stored too. */
+  outputs?: readonly string[];
   signal?: AbortSignal;
   onEvent?: (e: BuildEvent) => void;
 }
@@ -46,6 +49,7 @@ export async function storedImage(store: Store, ref: string): Promise<ResolvedIm
 
 export async function buildImage(root: string, opts: BuildImageOptions): Promise<BuildImageResult> {
   const tags = (opts.tags ?? []).map(normalizeName); // bad names fail before any work
+  const outputs = (opts.outputs ?? []).map(parseOutput);
   const { file, text } = await readDockerfile(opts);
   const { plan, warnings } = loadDockerfile(text, { file, buildArgs: opts.buildArgs ?? {}, target: opts.target });
   const emit = opts.onEvent ?? ((): void => undefined);
@@ -80,7 +84,8 @@ export async function buildImage(root: string, opts: BuildImageOptions): Promise
     const built = manifestFor(Buffer.from(JSON.stringify(config)), result.state.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType ?? MediaType.OciLayer })));
     await store.blobs.put(built.configBytes, { digest: built.configDigest });
     await store.blobs.put(built.manifestBytes, { digest: built.manifestDigest });
-    await store.addImages([{ manifest: built.manifestDigest, config: built.configDigest, tags, diffSizes: result.state.layers.map((l) => l.diffSize) }]);
+    const [image] = await store.addImages([{ manifest: built.manifestDigest, config: built.configDigest, tags, diffSizes: result.state.layers.map((l) => l.diffSize) }]);
+    for (const o of outputs) await writeOutput(store, image!, o, tags);
     await ports.flush();
     if (opts.iidfile) await writeFile(path.resolve(opts.iidfile), built.configDigest);
     return { id: built.configDigest, tags };

@@ -97,7 +97,7 @@ export async function runBuild(opts: BuildOptions, root: string): Promise<number
     const result = await buildImage(root, {
       contextDir: opts.context, dockerfile: opts.file, dockerfileText, buildArgs, target: opts.target,
       tags: opts.tag ?? [], noCache: opts.cache === false, network, labels: parseLabels(opts.label ?? []),
-      iidfile: opts.iidfile, signal: controller.signal, onEvent: (e) => progress?.handle(e),
+      iidfile: opts.iidfile, outputs: opts.output ?? [], signal: controller.signal, onEvent: (e) => progress?.handle(e),
     });
     if (progress) {
       const done = progress.vertex('exporting to image');
@@ -124,7 +124,7 @@ function parseLabels(pairs: readonly string[]): Record<string, string> {
 /** Flags berth does not implement yet are refused by name, never silently ignored. */
 function refuseUnsupported(opts: BuildOptions): void {
   const unsupported: Array<[string, unknown]> = [
-    ['--output', opts.output], ['--secret', opts.secret], ['--ssh', opts.ssh], ['--squash', opts.squash],
+    ['--secret', opts.secret], ['--ssh', opts.ssh], ['--squash', opts.squash],
     ['--build-context', opts.buildContext], ['--allow', opts.allow], ['--add-host', opts.addHost], ['--pull', opts.pull],
   ];
   for (const [flag, value] of unsupported) {
