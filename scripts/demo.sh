@@ -28,9 +28,9 @@ $berth --root "$root" history berth-demo/flask
 
 echo
 echo "== a rebuild comes from the cache"
-start=$(date +%s.%N)
+start=$(date +%s%N)
 $berth --root "$root" build -q -t berth-demo/flask examples/flask
-echo "rebuilt in $(echo "$(date +%s.%N) - $start" | bc) s"
+echo "rebuilt in $(( ($(date +%s%N) - start) / 1000000 )) ms"
 
 echo
 echo "== berth images"
