@@ -45,10 +45,15 @@ async function flatten(store: Store, image: StoredImage, dir: string): Promise<v
   for (const layer of links.layers) await extractLayer(store.blobs.openRead(layer), dir, { mode: 'apply' });
 }
 
-export async function writeOutput(store: Store, image: StoredImage, spec: OutputSpec, tags: readonly string[]): Promise<void> {
+/** `stdout` receives outputs whose dest is `-` (the CLI passes its own stdout). */
+export async function writeOutput(store: Store, image: StoredImage, spec: OutputSpec, tags: readonly string[], stdout?: NodeJS.WritableStream): Promise<void> {
   if ((spec.type === 'docker' || spec.type === 'oci') && spec.dest === undefined) return; // the store already has it
   const toStream = async (stream: NodeJS.ReadableStream): Promise<void> => {
-    if (spec.dest === '-') { await pipeline(stream, process.stdout); return; }
+    if (spec.dest === '-') {
+      if (!stdout) throw new BerthError('INVALID_ARGUMENT', 'an output to stdout (dest=-) needs a stream to write to');
+      await pipeline(stream, stdout);
+      return;
+    }
     const file = path.resolve(spec.dest!);
     const tmp = tempName(path.dirname(file), 'output');
     try {
