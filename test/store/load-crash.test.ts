@@ -183,7 +183,7 @@ async function allOrNothing(root: string, what: string): Promise<'all' | 'none'>
 }
 
 describe('berth load and import as processes', { concurrency: 1 }, () => {
-  it('SIGKILL during load (plain and gzip) and import, 20 times: the store opens clean, all or nothing', { timeout: 150_000 }, async (t) => {
+  it('SIGKILL during load (plain and gzip) and import, 20 times: the store opens clean, all or nothing', { timeout: 600_000 }, async (t) => {
     const seed = Number(process.env.BERTH_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
     t.diagnostic(`seed ${seed} (BERTH_TEST_SEED replays the kill delays)`);
     const rng = mulberry32(seed);
@@ -239,7 +239,7 @@ describe('berth load and import as processes', { concurrency: 1 }, () => {
     assert.ok(stats.killed >= 10, 'most runs were killed while running');
   });
 
-  it('two loads of different archives and two prune loops at once: no process fails, the store stays consistent', { timeout: 60_000 }, async (t) => {
+  it('two loads of different archives and two prune loops at once: no process fails, the store stays consistent', { timeout: 300_000 }, async (t) => {
     const root = path.join(work, 'load-prune');
     await Store.open(root); // created before the prune worker opens it
     const pruner = start([PRUNE_LOOP, root]);
@@ -272,7 +272,7 @@ describe('berth load and import as processes', { concurrency: 1 }, () => {
     await assertCheckClean(root, 'after loads and prunes');
   });
 
-  it('two loads of the same archive at once both succeed and record each image once', { timeout: 60_000 }, async () => {
+  it('two loads of the same archive at once both succeed and record each image once', { timeout: 300_000 }, async () => {
     const root = path.join(work, 'same-twice');
     const [a, b] = await Promise.all([berth(root, ['load', '-i', f.all]).exited, berth(root, ['load', '-i', f.all]).exited]);
     assert.equal(a!.code, 0, show(a!));
@@ -463,10 +463,10 @@ async function assertRefused(c: HostileCase): Promise<void> {
 
 describe('berth load refuses hostile archives', { concurrency: 2 }, () => {
   for (const c of CASES) {
-    it(c.name, { timeout: 30_000 }, () => assertRefused(c));
+    it(c.name, { timeout: 120_000 }, () => assertRefused(c));
   }
 
-  it('a gzip bomb as the archive: there is no bound on the outer archive, but what inflates stays in the store\'s tmp and goes with the failure', { timeout: 60_000 }, async (t) => {
+  it('a gzip bomb as the archive: there is no bound on the outer archive, but what inflates stays in the store\'s tmp and goes with the failure', { timeout: 300_000 }, async (t) => {
     // 128 MiB of zeros in one entry inflate from ~130 KiB. `berth load` stages every entry before it
     // reads manifest.json, with no limit on the total (docker load has none either), so the bomb
     // is only refused because it holds no image. Reported, not asserted as a limit.
