@@ -387,7 +387,7 @@ describe('robustness', () => {
     assert.ok(ok > 1000 && failed > 1000, `ok=${ok} failed=${failed}`);
   });
 
-  test('large adversarial inputs finish quickly', { timeout: 10_000 }, () => {
+  test('large adversarial inputs finish quickly', { timeout: 60_000 }, () => {
     const n = 100_000;
     const big = envFromList([`v=${'a'.repeat(n)}`, `w=${'ab'.repeat(n / 2)}`]);
     const started = Date.now();

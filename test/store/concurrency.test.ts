@@ -12,7 +12,7 @@ import { checkStore, killStragglers, listTemp, runTogether, sleep, spawnWorker, 
 describe('store under concurrent processes', { concurrency: 1 }, () => {
   after(killStragglers);
 
-  it('8 processes adding 20 tagged images each lose no update', { timeout: 60_000 }, async (t) => {
+  it('8 processes adding 20 tagged images each lose no update', { timeout: 240_000 }, async (t) => {
     const root = await tempRoot(t, { memory: true });
     await Store.open(root);
     const results = await runTogether<{ added?: number; reads?: number; errors?: string[] }>(root, [
@@ -36,7 +36,7 @@ describe('store under concurrent processes', { concurrency: 1 }, () => {
     assert.deepEqual(await listTemp(root), []);
   });
 
-  it('writers never lose a blob to a garbage collector running in a loop', { timeout: 60_000 }, async (t) => {
+  it('writers never lose a blob to a garbage collector running in a loop', { timeout: 240_000 }, async (t) => {
     const root = await tempRoot(t, { memory: true });
     await Store.open(root);
     const ms = 3000;
@@ -73,7 +73,7 @@ describe('store under concurrent processes', { concurrency: 1 }, () => {
     assert.deepEqual((await store.blobs.list()).sort(), [...reachable].sort());
   });
 
-  it('SIGKILL at random moments leaves a store that opens clean', { timeout: 60_000 }, async (t) => {
+  it('SIGKILL at random moments leaves a store that opens clean', { timeout: 240_000 }, async (t) => {
     // Three lanes (own roots) of five kills each, so the 15 process start-ups overlap.
     let leftovers = 0;
     let kills = 0;
@@ -107,7 +107,7 @@ describe('store under concurrent processes', { concurrency: 1 }, () => {
   });
 
   for (const range of ['gc', 'refs'] as const) {
-    it(`the ${range} lock of a SIGKILLed holder is released at once`, { timeout: 30_000 }, async (t) => {
+    it(`the ${range} lock of a SIGKILLed holder is released at once`, { timeout: 120_000 }, async (t) => {
       const root = await tempRoot(t, { memory: true });
       const store = await Store.open(root);
       const holder = spawnWorker(root, 'hold-lock', { range, mode: 'exclusive' });
