@@ -17,8 +17,8 @@ import { mulberry32, type Rng } from '../helpers/prng.ts';
 const SEED = Number(process.env['BERTH_FUZZ_SEED'] ?? 0x5eed_b347) >>> 0;
 const GRAMMAR_CASES = 2000;
 const MUTATION_CASES = 1000;
-/** Far above what these inputs need (tens of milliseconds); a quadratic path would take minutes. */
-const ADVERSARIAL_LIMIT_MS = 3000;
+/** Far above what these inputs need (tens of milliseconds) even on a loaded machine; the quadratic path this guards against took 28 s for one input. */
+const ADVERSARIAL_LIMIT_MS = 15_000;
 
 /** Each case gets its own generator, so a failing case can be rebuilt from (seed, case). */
 const caseRng = (kind: number, i: number): Rng => mulberry32((SEED ^ Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(kind, 0x85ebca6b)) >>> 0);
