@@ -1,10 +1,11 @@
 // The local image store: blobs, image records and tags under one root, safe for several berth
 // processes at once (OFD locks) and after a crash (atomic writes; dead writers' temp files removed).
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { processAlive, tempOwner } from '../util/atomic-file.ts';
 import { BerthError } from '../util/errors.ts';
 import { BlobStore } from './blob-store.ts';
+import { removeDeadTempDirs } from './dead-leftovers.ts';
 import { StoreLayout } from './layout.ts';
 import { StoreLocks } from './locks.ts';
 import { manifestLinks } from './manifest-refs.ts';
@@ -156,12 +157,18 @@ export class Store {
     });
   }
 
-  /** Temp files whose writer died (SIGKILL, power loss) are garbage; live writers' are left alone. */
+  /**
+   * Temp files whose writer died (SIGKILL, power loss) are garbage; live writers' are left alone.
+   * A build step's temp dir may still hold its overlay mount and the runc container running over
+   * it: those go first (see dead-leftovers.ts).
+   */
   private async removeDeadLeftovers(): Promise<void> {
+    const dead: string[] = [];
     for (const name of await readdir(this.layout.tmpDir).catch(() => [] as string[])) {
       const pid = tempOwner(name);
-      if (pid === undefined || !processAlive(pid)) await rm(path.join(this.layout.tmpDir, name), { recursive: true, force: true });
+      if (pid === undefined || !processAlive(pid)) dead.push(path.join(this.layout.tmpDir, name));
     }
+    await removeDeadTempDirs(this.layout.root, dead);
   }
 }
 
