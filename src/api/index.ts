@@ -7,6 +7,7 @@ export type { ErrorCode, Position, SourceRange } from '../util/errors.ts';
 export { importImage, listImages, tagImage, removeImages, imageHistory, inspectImages } from './images.ts';
 export type { ImportOptions, ImageSummary, RemoveResult, HistoryRow } from './images.ts';
 export { systemCheck, pruneImages, type PruneResult } from './maintenance.ts';
+export { pruneBuildCache, type BuildCachePruneResult } from './build-cache.ts';
 export type { CheckProblem } from '../store/index.ts';
 export { saveImages, saveImagesToFile, loadImages, type LoadedImage } from './archive.ts';
 export { diskUsage, type UsageRow } from './disk-usage.ts';

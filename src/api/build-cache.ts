@@ -1,0 +1,34 @@
+// `berth builder prune`: the build cache is the step records under <root>/cache/steps, the context
+// checksum memo, and the layers only those records keep (stages that are not part of any image,
+// failed builds). All of it is disposable: a build without it just runs its steps again.
+import { readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { CacheIndex } from '../cache/index.ts';
+import { openStore } from './image-resolve.ts';
+
+export interface BuildCachePruneResult {
+  /** Step records removed. */
+  records: number;
+  /** Bytes freed: the records, the checksum memo, and the layers no image uses. */
+  reclaimed: number;
+}
+
+async function bytesIn(dir: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) total += (await stat(path.join(dir, name)).catch(() => undefined))?.size ?? 0;
+  return total;
+}
+
+export async function pruneBuildCache(root: string): Promise<BuildCachePruneResult> {
+  const store = await openStore(root);
+  const cacheDir = path.join(store.layout.root, 'cache');
+  const stepsDir = path.join(cacheDir, 'steps');
+  const memo = path.join(cacheDir, 'checksums.json');
+  let reclaimed = await bytesIn(stepsDir);
+  reclaimed += (await stat(memo).catch(() => undefined))?.size ?? 0;
+  const records = await new CacheIndex(stepsDir, store.layout.tmpDir).clear();
+  await rm(memo, { force: true });
+  // With the records gone, the layers only they referenced are garbage like any unreferenced blob.
+  const { freed } = await store.collectGarbage();
+  return { records, reclaimed: reclaimed + freed };
+}
