@@ -36,6 +36,18 @@ export interface BuildImageResult {
   tags: string[];
 }
 
+/**
+ * A step's error carries the range of its instruction; the Dockerfile's name and the line itself
+ * are known only here. Without them the CLI could not say which line failed (docker shows both).
+ */
+function atDockerfileLine(e: unknown, file: string, text: string): unknown {
+  if (!(e instanceof BerthError) || e.file !== undefined || e.range === undefined) return e;
+  const { start, end } = e.range;
+  const last = end.line > start.line && end.column <= 1 ? end.line - 1 : end.line;
+  const excerpt = text.split(/\r?\n/).slice(start.line - 1, Math.max(start.line, last)).join('\n');
+  return new BerthError(e.code, e.message, { cause: e.cause, file, range: e.range, hint: e.hint, excerpt });
+}
+
 /** A stored image as the engine sees it: config and layer references with their sizes. */
 export async function storedImage(store: Store, ref: string): Promise<ResolvedImage> {
   const img = await resolveImage(store, ref);
@@ -74,7 +86,8 @@ export async function buildImage(root: string, opts: BuildImageOptions): Promise
       copyFiles: (req: CopyRequest) => ports.copyFiles(req),
       checksum: (req: CopyRequest) => ports.checksum(req),
       emit,
-    }, { plan, noCache: opts.noCache ?? false, network: opts.network ?? 'default', ...(opts.signal ? { signal: opts.signal } : {}) });
+    }, { plan, noCache: opts.noCache ?? false, network: opts.network ?? 'default', ...(opts.signal ? { signal: opts.signal } : {}) })
+      .catch((e: unknown) => { throw atDockerfileLine(e, file, text); });
 
     const config = structuredClone(result.state.config);
     if (opts.labels && Object.keys(opts.labels).length) {
