@@ -1,8 +1,9 @@
 // Listing the build context: the entries a build may see after .dockerignore, with lstat metadata, symlinks never followed.
 
 import { isUtf8 } from 'node:buffer';
-import type { BigIntStats, Dirent } from 'node:fs';
-import { lstat, readdir, readlink, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync, readlinkSync, type BigIntStats, type Dirent } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import path from 'node:path';
 import { BerthError } from '../util/errors.ts';
 import type { IgnoreRules } from './dockerignore.ts';
@@ -37,7 +38,7 @@ export interface ContextEntry {
 }
 
 export interface WalkOptions {
-  /** Most file system calls in flight at once (default 32). */
+  /** Ignored: the walk's calls are synchronous now (kept so callers that pass it still compile). */
   concurrency?: number;
   signal?: AbortSignal;
 }
@@ -66,7 +67,7 @@ export async function walkContext(
 ): Promise<ContextEntry[]> {
   const root = path.resolve(contextDir);
   await checkRoot(root);
-  const walker = new Walker(rules.matcher, limiter(Math.max(1, opts.concurrency ?? 32)), opts.signal);
+  const walker = new Walker(rules.matcher, opts.signal);
   await walker.dir('', Buffer.from(root), undefined, false);
   return walker.entries.sort((a, b) => compareByteOrder(a.path, b.path));
 }
@@ -81,47 +82,43 @@ async function checkRoot(root: string): Promise<void> {
   if (!st.isDirectory()) throw new BerthError('CONTEXT', `build context ${root} is not a directory`);
 }
 
-type Limit = <T>(task: () => Promise<T>) => Promise<T>;
-
-function limiter(max: number): Limit {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (task) => {
-    if (active < max) active++;
-    else await new Promise<void>((resolve) => waiting.push(resolve)); // the finisher hands over its slot
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
-}
-
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
 
+/** Milliseconds of synchronous walking before the event loop gets a turn. */
+const SLICE_MS = 20;
+
+/**
+ * The walk makes its readdir/lstat/readlink calls synchronously: on a context in the page cache
+ * each takes microseconds, while an awaited call costs a thread-pool round trip several times
+ * that (a 10,000-file context walked in a fraction of the time). It yields to the event loop
+ * between directories every SLICE_MS, so progress output and Ctrl-C are not held up.
+ */
 class Walker {
   readonly entries: ContextEntry[] = [];
+  private since = performance.now();
 
   constructor(
     private readonly matcher: PatternMatcher,
-    private readonly limit: Limit,
     private readonly signal: AbortSignal | undefined,
   ) {}
 
   /** Walks one directory; resolves to whether anything inside it was listed. */
   async dir(rel: string, abs: Buffer, state: MatchState | undefined, excluded: boolean): Promise<boolean> {
+    if (performance.now() - this.since >= SLICE_MS) {
+      await nextTurn();
+      this.since = performance.now();
+    }
     this.signal?.throwIfAborted();
     let children: Dirent<Buffer>[];
     try {
-      children = await this.limit(() => readdir(abs, { withFileTypes: true, encoding: 'buffer' }));
+      children = readdirSync(abs, { withFileTypes: true, encoding: 'buffer' });
     } catch (e) {
       if (excluded || errno(e) === 'ENOENT') return false;
       throw this.failure(`cannot read directory ${rel || '.'}`, e);
     }
-    const listed = await Promise.all(children.map((child) => this.visit(rel, abs, state, child)));
-    return listed.includes(true);
+    let listed = false;
+    for (const child of children) if (await this.visit(rel, abs, state, child)) listed = true;
+    return listed;
   }
 
   private async visit(parentRel: string, parentAbs: Buffer, parentState: MatchState | undefined, child: Dirent<Buffer>): Promise<boolean> {
@@ -133,7 +130,7 @@ class Walker {
       if (!isUtf8(child.name)) {
         throw new BerthError('CONTEXT', `file name is not valid UTF-8: ${JSON.stringify(rel)} (exclude it in .dockerignore)`);
       }
-      const entry = await this.describe(abs, rel, false);
+      const entry = this.describe(abs, rel, false);
       if (entry === undefined) return false;
       this.entries.push(entry);
       if (entry.type === 'dir') await this.dir(rel, abs, state, false);
@@ -141,18 +138,18 @@ class Walker {
     }
     if (!child.isDirectory() || !this.matcher.mayIncludeBelow(rel, state)) return false;
     if (!(await this.dir(rel, abs, state, true))) return false;
-    const entry = await this.describe(abs, rel, true);
+    const entry = this.describe(abs, rel, true);
     if (entry !== undefined) this.entries.push(entry);
     return true;
   }
 
-  private async describe(abs: Buffer, rel: string, impliedParent: boolean): Promise<ContextEntry | undefined> {
+  private describe(abs: Buffer, rel: string, impliedParent: boolean): ContextEntry | undefined {
     let st: BigIntStats;
     let linkTarget: string | undefined;
     try {
-      st = await this.limit(() => lstat(abs, { bigint: true }));
+      st = lstatSync(abs, { bigint: true });
       if ((Number(st.mode) & S_IFMT) === 0o120000) {
-        linkTarget = (await this.limit(() => readlink(abs, { encoding: 'buffer' }))).toString('utf8');
+        linkTarget = readlinkSync(abs, { encoding: 'buffer' }).toString('utf8');
       }
     } catch (e) {
       if (errno(e) === 'ENOENT') return undefined; // removed while we walked
