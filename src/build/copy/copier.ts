@@ -1,9 +1,10 @@
 // Copies source entries into the destination with docker's metadata rules: owner, mode, mtime, hardlinks, xattrs.
 
-import { lstat } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import type { PatternMatcher } from '../../context/index.ts';
-import { isXattrUnsupported, makeNode, readXattrs, setXattr } from '../../layer/fs-ops.ts';
+import { isXattrUnsupported, makeNode, readXattrsSync, setXattr } from '../../layer/fs-ops.ts';
 import { BerthError } from '../../util/errors.ts';
+import { breather } from './breather.ts';
 import type { ChmodSpec } from './chmod.ts';
 import type { DestFs, Meta, Owner } from './dest.ts';
 import type { CopyItem } from './select.ts';
@@ -35,10 +36,15 @@ export class Copier {
     };
   }
 
-  /** Copies a directory item's contents into the (existing, resolved) directory `target`. */
-  async copyDir(item: CopyItem, target: readonly string[], exclude: PatternMatcher | undefined): Promise<void> {
-    const created = new Map<string, boolean>();
+  /**
+   * Copies a directory item's contents into the (existing, resolved) directory `target`; `fresh`
+   * when the copy has just created `target` (so nothing is in it yet).
+   */
+  async copyDir(item: CopyItem, target: readonly string[], exclude: PatternMatcher | undefined, fresh = false): Promise<void> {
+    const created = new Map<string, boolean>([['', fresh]]);
+    const breathe = breather();
     for await (const ev of walkItem(this.tree, item, exclude)) {
+      await breathe();
       const parts = [...target, ...ev.rel.split('/')];
       if (ev.kind === 'enter') {
         created.set(ev.rel, await this.dest.ensureDir(parts));
@@ -51,14 +57,20 @@ export class Copier {
         }
         created.delete(ev.rel);
       } else {
-        await this.leaf(joinRel(item.path, ev.rel), ev.node, parts);
+        // A directory this walk created holds only what the walk wrote: no need to look first.
+        const slash = ev.rel.lastIndexOf('/');
+        const emptyParent = created.get(slash < 0 ? '' : ev.rel.slice(0, slash)) === true;
+        await this.leaf(joinRel(item.path, ev.rel), ev.node, parts, emptyParent);
       }
     }
   }
 
-  /** Writes one non-directory entry at `target` (replacing a non-directory there). */
-  async leaf(sourceRel: string, node: SourceNode, target: readonly string[]): Promise<void> {
-    await this.dest.clearForFile(target);
+  /**
+   * Writes one non-directory entry at `target` (replacing a non-directory there, unless the caller
+   * knows the parent directory was created empty by this copy).
+   */
+  async leaf(sourceRel: string, node: SourceNode, target: readonly string[], emptyParent = false): Promise<void> {
+    if (!emptyParent) await this.dest.clearForFile(target);
     const meta = this.meta(node);
     switch (node.type) {
       case 'file': {
@@ -66,14 +78,12 @@ export class Copier {
         const first = node.nlink > 1 ? this.links.get(key) : undefined;
         if (first) {
           await this.dest.hardlink(first, target);
+          await this.dest.setFileMeta(target, meta);
         } else {
-          const abs = this.tree.abs(sourceRel);
-          // copyFile follows symlinks: make sure the source is still the regular file that was listed.
-          if (!(await lstat(abs)).isFile()) throw changed(sourceRel);
-          await this.dest.copyFileFrom(abs, target);
+          // The copy never follows a symlink put in the source's place: it fails as changed instead.
+          if (!(await this.dest.copyFileWithMeta(this.tree.abs(sourceRel), target, node.size, meta))) throw changed(sourceRel);
           if (node.nlink > 1) this.links.set(key, [...target]);
         }
-        await this.dest.setFileMeta(target, meta);
         await this.xattrs(sourceRel, target, node);
         break;
       }
@@ -87,7 +97,7 @@ export class Copier {
           this.warnings.push(`${this.dest.image(target)}: socket not copied`);
           return;
         }
-        const st = await lstat(this.tree.abs(sourceRel), { bigint: true });
+        const st = lstatSync(this.tree.abs(sourceRel), { bigint: true });
         const rdev = Number(st.rdev);
         await makeNode(this.dest.abs(target), kind, Math.floor(rdev / 256) & 0xfff, (rdev & 0xff) | ((rdev >> 12) & 0xfff00));
         await this.dest.setNodeMeta(target, meta, false);
@@ -102,7 +112,7 @@ export class Copier {
   /** Extended attributes (file capabilities, ...) from a stage or image; the context has none to give. */
   private async xattrs(sourceRel: string, target: readonly string[], node: SourceNode): Promise<void> {
     if (this.tree.kind !== 'dir' || node.type === 'symlink') return;
-    const attrs = await readXattrs(this.tree.abs(sourceRel));
+    const attrs = readXattrsSync(this.tree.abs(sourceRel));
     for (const [name, value] of attrs) {
       if (OVERLAY_XATTR.test(name)) continue;
       try {

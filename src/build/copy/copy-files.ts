@@ -55,7 +55,7 @@ export async function copyFiles(opts: CopyOptions): Promise<CopyResult> {
     if (item.node.type === 'dir') {
       if (existing === undefined) await dest.mkdirAll(target, dirMode, owner);
       else if (!existing.isDirectory()) throw dest.notDirectory(target);
-      await copier.copyDir(item, target, selection.exclude);
+      await copier.copyDir(item, target, selection.exclude, existing === undefined);
       // fsutil restores the copied directory's times on the target after filling it.
       await dest.setDirTimes(target, item.node.mtimeNs);
     } else {
