@@ -23,11 +23,14 @@ export async function pruneBuildCache(root: string): Promise<BuildCachePruneResu
   const store = await openStore(root);
   const cacheDir = path.join(store.layout.root, 'cache');
   const stepsDir = path.join(cacheDir, 'steps');
-  const memo = path.join(cacheDir, 'checksums.json');
-  let reclaimed = await bytesIn(stepsDir);
-  reclaimed += (await stat(memo).catch(() => undefined))?.size ?? 0;
+  // The memo: one file per context under checksums/ (checksums.json in stores from before that).
+  const memoDir = path.join(cacheDir, 'checksums');
+  const oldMemo = path.join(cacheDir, 'checksums.json');
+  let reclaimed = (await bytesIn(stepsDir)) + (await bytesIn(memoDir));
+  reclaimed += (await stat(oldMemo).catch(() => undefined))?.size ?? 0;
   const records = await new CacheIndex(stepsDir, store.layout.tmpDir).clear();
-  await rm(memo, { force: true });
+  await rm(memoDir, { recursive: true, force: true });
+  await rm(oldMemo, { force: true });
   // With the records gone, the layers only they referenced are garbage like any unreferenced blob.
   const { freed } = await store.collectGarbage();
   return { records, reclaimed: reclaimed + freed };

@@ -1,5 +1,7 @@
 // The real outside world of a build: runc containers for RUN, the context and other rootfses for
-// COPY/ADD, and a persisted checksum memo so a no-op rebuild stats the context instead of reading it.
+// COPY/ADD, and a persisted checksum memo so a no-op rebuild stats the context instead of reading it
+// (one memo file per context directory, holding the digests of the files its builds read).
+import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContainerRun, CopyRequest } from '../build/index.ts';
@@ -19,14 +21,28 @@ export interface BuildPorts {
   flush(): Promise<void>;
 }
 
+/**
+ * Where a context's checksum memo lives: one file per context directory, so a build loads only
+ * the digests of its own context, never those of every context the store has seen.
+ */
+export function checksumMemoFile(storeRoot: string, contextDir: string): string {
+  const id = createHash('sha256').update(path.resolve(contextDir)).digest('hex').slice(0, 32);
+  return path.join(storeRoot, 'cache', 'checksums', `${id}.json`);
+}
+
 export function buildPorts(store: Store, contextDir: string, entries: () => Promise<ContextEntry[]>): BuildPorts {
-  const memoFile = path.join(store.layout.root, 'cache', 'checksums.json');
+  const memoFile = checksumMemoFile(store.layout.root, contextDir);
   let memo: Map<string, string> | undefined;
+  /** Keys this build looked up: what the memo keeps when it is written back. */
+  const used = new Set<string>();
   let dirty = false;
   const loadMemo = async (): Promise<ChecksumMemo> => {
     memo ??= new Map(Object.entries(JSON.parse(await readFile(memoFile, 'utf8').catch(() => '{}')) as Record<string, string>));
     const m = memo;
-    return { get: (k) => m.get(k), set: (k, v) => { m.set(k, v); dirty = true; } };
+    return {
+      get: (k) => { used.add(k); return m.get(k); },
+      set: (k, v) => { used.add(k); m.set(k, v); dirty = true; },
+    };
   };
   const sourceOf = async (req: CopyRequest): Promise<CopySource> =>
     req.from.kind === 'dir' ? { kind: 'dir', dir: req.from.dir } : { kind: 'context', dir: contextDir, entries: await entries() };
@@ -61,9 +77,13 @@ export function buildPorts(store: Store, contextDir: string, entries: () => Prom
       return r.digest;
     },
     async flush() {
-      if (!memo || !dirty) return;
+      if (!memo) return;
+      // Entries of files that changed or went away stay until they are half the memo, then go.
+      const stale = memo.size - used.size;
+      if (!dirty && stale <= used.size) return;
+      const kept = stale > used.size ? [...used].filter((k) => memo!.has(k)).map((k) => [k, memo!.get(k)!]) : [...memo];
       await mkdir(path.dirname(memoFile), { recursive: true });
-      await writeFileAtomic(memoFile, JSON.stringify(Object.fromEntries(memo)), store.layout.tmpDir);
+      await writeFileAtomic(memoFile, JSON.stringify(Object.fromEntries(kept)), store.layout.tmpDir);
     },
   };
 }
