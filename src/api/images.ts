@@ -55,7 +55,8 @@ export async function importImage(root: string, opts: ImportOptions): Promise<{ 
       rootfs: { type: 'layers', diff_ids: [layer.diffId as never] },
       history: [{ created, comment: opts.message ?? 'Imported from -' }],
     };
-    for (const c of changes) applyMetadata(config, c, { escapeToken: '\\' });
+    const stage = { cmdSet: false }; // as docker's classic builder: an ENTRYPOINT keeps a CMD given before it
+    for (const c of changes) applyMetadata(config, c, { escapeToken: '\\', stage });
     const img = serializeImage(config, [{ digest: layer.digest, size: layer.size, mediaType: layer.mediaType }]);
     await store.blobs.put(img.configBytes, { digest: img.configDigest });
     await store.blobs.put(img.manifestBytes, { digest: img.manifestDigest });

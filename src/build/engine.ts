@@ -35,6 +35,8 @@ export interface EngineRequest {
 export interface StageResult {
   state: BuildState;
   key: string;
+  /** The stage's variables at its end (a stage built FROM it starts with its ARGs). */
+  vars?: StageVars;
 }
 
 /** The cache record of one step: what it added and when (so a cached rebuild is byte-identical). */
@@ -48,6 +50,35 @@ function scratchState(plan: BuildPlan): BuildState {
     config: { architecture: p.architecture, os: p.os, ...(p.variant ? { variant: p.variant } : {}), config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] },
     layers: [],
   };
+}
+
+/** The fields of BuildKit's image config (moby/docker-image-spec DockerOCIImageConfig); a base image's others (Hostname, Tty...) are not carried over. */
+const CONFIG_FIELDS = ['User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'ArgsEscaped', 'Healthcheck', 'OnBuild', 'StopTimeout', 'Shell'] as const;
+
+/** Go's omitempty: what encoding/json leaves out. */
+function isZero(v: unknown): boolean {
+  return v === undefined || v === null || v === '' || v === false || v === 0
+    || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
+}
+
+/**
+ * A base image's config as BuildKit carries it into a build: only the OCI image fields (no docker
+ * `container_config`, `docker_version`, `comment`...), the container config reduced to the fields
+ * BuildKit knows, zero values left out (Go's omitempty).
+ */
+function asBuildkitImage(img: ImageConfig): ImageConfig {
+  const out: ImageConfig = { architecture: img.architecture, os: img.os, rootfs: img.rootfs };
+  if (img['os.version']) out['os.version'] = img['os.version'];
+  if (img['os.features']?.length) out['os.features'] = img['os.features'];
+  if (img.variant) out.variant = img.variant;
+  if (img.created) out.created = img.created;
+  if (img.author) out.author = img.author;
+  const cfg: Record<string, unknown> = {};
+  const from = (img.config ?? {}) as Record<string, unknown>;
+  for (const k of CONFIG_FIELDS) if (!isZero(from[k])) cfg[k] = from[k];
+  out.config = cfg;
+  if (img.history) out.history = img.history;
+  return out;
 }
 
 function clone(state: BuildState): BuildState {
@@ -76,7 +107,7 @@ export async function runEngine(deps: EngineDeps, req: EngineRequest): Promise<S
       key = base.key;
     } else {
       const img = await deps.resolveImage(stage.baseName);
-      state = { config: structuredClone(img.config), layers: img.layers };
+      state = { config: asBuildkitImage(structuredClone(img.config)), layers: img.layers };
       key = stepKey('image', img.id);
     }
     const cfg = (state.config.config ??= {});
@@ -86,6 +117,10 @@ export async function runEngine(deps: EngineDeps, req: EngineRequest): Promise<S
     if (cfg.OnBuild) cfg.OnBuild = null;
 
     const vars = new StageVars(plan.escapeToken, plan.globalArgs, plan.buildArgs, predefined);
+    if (stage.base.kind === 'stage') {
+      const baseVars = deps2.get(stage.base.index)!.vars;
+      if (baseVars) vars.inherit(baseVars);
+    }
     const ctx: StepContext = { deps, req, vars, stage, results: deps2 };
     const steps: Array<{ inst: Instruction; stepIndex: number }> = [
       ...parseTriggers(triggers, stage).map((inst) => ({ inst, stepIndex: -1 })),
@@ -102,7 +137,7 @@ export async function runEngine(deps: EngineDeps, req: EngineRequest): Promise<S
       if (result.cached) deps.emit({ type: 'step-cached', id });
       deps.emit({ type: 'step-done', id, ms: Date.now() - started });
     }
-    return { state, key };
+    return { state, key, vars };
   };
 
   for (const index of plan.order) {

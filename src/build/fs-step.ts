@@ -1,6 +1,6 @@
 // Running a filesystem-changing step: stack the parent layers, let the step write into a fresh
 // upper dir, and commit that upper dir as the step's layer (it already is the diff) — or no layer
-// when the step changed nothing.
+// when the step changed nothing, unless the step always makes one (WORKDIR, as in BuildKit).
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { diffDirToTar } from '../layer/index.ts';
 import { prepareSnapshot } from '../snapshot/index.ts';
@@ -8,7 +8,7 @@ import { commitLayerTar, type Store } from '../store/index.ts';
 import { tempName } from '../util/atomic-file.ts';
 import type { BuildState, LayerRef } from './types.ts';
 
-export async function runFsStep(store: Store, state: BuildState, body: (root: string) => Promise<void>): Promise<LayerRef | null> {
+export async function runFsStep(store: Store, state: BuildState, body: (root: string) => Promise<void>, opts: { alwaysLayer?: boolean } = {}): Promise<LayerRef | null> {
   const work = tempName(store.layout.tmpDir, 'step');
   await mkdir(work, { recursive: true });
   try {
@@ -21,7 +21,7 @@ export async function runFsStep(store: Store, state: BuildState, body: (root: st
     } finally {
       await snap.release();
     }
-    if ((await readdir(snap.upper)).length === 0) return null;
+    if (!opts.alwaysLayer && (await readdir(snap.upper)).length === 0) return null;
     const layer = await commitLayerTar(store.blobs, diffDirToTar(snap.upper));
     await store.snapshots.adopt(layer.diffId, snap.upper);
     return layer;

@@ -1,5 +1,6 @@
 // --chown names resolved in the destination image (its /etc/passwd and /etc/group, read without
-// leaving its rootfs). As docker documents: a user without a group uses the uid as the gid.
+// leaving its rootfs). As BuildKit reads them: a numeric user without a group uses the uid as the
+// gid, a user name without a group takes the primary group of its passwd entry.
 import { parseGroup, parsePasswd, readFileInRoot } from '../runtime/index.ts';
 import { BerthError } from '../util/errors.ts';
 
@@ -9,13 +10,15 @@ export async function resolveChown(root: string, spec: string): Promise<{ uid: n
   const [user = '', group] = spec.split(':');
   const numeric = (s: string): boolean => /^\d+$/.test(s);
   let uid: number;
-  if (numeric(user)) uid = Number(user);
+  let primary: number;
+  if (numeric(user)) uid = primary = Number(user);
   else {
     const entry = parsePasswd((await readFileInRoot(root, '/etc/passwd', MAX))?.toString('utf8') ?? '').find((e) => e.name === user);
     if (!entry) throw new BerthError('BUILD_FAILED', `unable to convert uid/gid chown string to host mapping: can't find uid for user ${user}: no such user: ${user}`);
     uid = entry.uid;
+    primary = entry.gid;
   }
-  if (group === undefined || group === '') return { uid, gid: uid };
+  if (group === undefined || group === '') return { uid, gid: primary };
   if (numeric(group)) return { uid, gid: Number(group) };
   const g = parseGroup((await readFileInRoot(root, '/etc/group', MAX))?.toString('utf8') ?? '').find((e) => e.name === group);
   if (!g) throw new BerthError('BUILD_FAILED', `unable to convert uid/gid chown string to host mapping: can't find gid for group ${group}: no such group: ${group}`);

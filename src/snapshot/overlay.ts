@@ -30,8 +30,10 @@ export async function prepareSnapshot(workDir: string, lowers: readonly string[]
   }
   await mkdir(work, { recursive: true });
   await mkdir(merged, { recursive: true });
-  // overlayfs lists the top layer first.
-  const lowerdir = [...lowers].reverse().join(':');
+  // overlayfs lists the top layer first. A layer stacked twice (two identical diffs, such as the empty
+  // layers of two WORKDIR steps) is kept at its top-most place only: overlayfs refuses a directory
+  // given twice (ELOOP), and the lower copy changes nothing the upper one does not already decide.
+  const lowerdir = [...new Set([...lowers].reverse())].join(':');
   const options = `lowerdir=${lowerdir},upperdir=${upper},workdir=${work},index=off`;
   if (options.length > 4000) {
     throw new BerthError('INTERNAL', `too many layers (${lowers.length}) to stack in one overlay mount`, { hint: 'squash the base image' });

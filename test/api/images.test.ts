@@ -43,7 +43,8 @@ describe('image commands', () => {
     const [inspect] = (await inspectImages(root, ['hello:1'])).objects as Inspected[];
     const want = 'sha256:' + createHash('sha256').update(readFileSync(tarFile)).digest('hex');
     assert.deepEqual(inspect!.RootFS, { Type: 'layers', Layers: [want] });
-    assert.deepEqual(inspect!.Config, { Cmd: ['/bin/sh'], Env: ['A=1', 'B=1'], ExposedPorts: { '8080/udp': {} }, WorkingDir: '/srv' });
+    // As docker import --change: ENV expands every value with the variables from before it (B is empty).
+    assert.deepEqual(inspect!.Config, { Cmd: ['/bin/sh'], Env: ['A=1', 'B='], ExposedPorts: { '8080/udp': {} }, WorkingDir: '/srv' });
     assert.equal(inspect!.Comment, 'from a test');
     assert.equal(inspect!.Size, readFileSync(tarFile).length);
     await validateStored(root, id);

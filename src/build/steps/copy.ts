@@ -5,7 +5,7 @@ import { prepareSnapshot } from '../../snapshot/index.ts';
 import { tempName } from '../../util/atomic-file.ts';
 import { BerthError } from '../../util/errors.ts';
 import { runFsStep } from '../fs-step.ts';
-import { createdBy } from '../history.ts';
+import { copyHistory } from '../history.ts';
 import type { BuildState, CopyRequest } from '../types.ts';
 import { resolveChown } from '../user-lookup.ts';
 import type { FsStepPlan, StepContext, StepInput } from './execute.ts';
@@ -33,6 +33,9 @@ export async function copyStep(ctx: StepContext, input: StepInput): Promise<FsSt
   const dest = expand(inst.dest);
   const workdir = cfg?.WorkingDir || '/';
   const chownSpec = inst.chown === undefined ? undefined : expand(inst.chown);
+  // --chmod takes variables too (BuildKit expands it with the other words of the instruction).
+  const chmod = inst.chmod === undefined ? undefined : expand(inst.chmod);
+  const copied = chmod === inst.chmod ? inst : { ...inst, chmod };
 
   // Where the files come from, and what identifies that content for the cache key.
   let source: { state: BuildState; key: string } | undefined;
@@ -49,18 +52,18 @@ export async function copyStep(ctx: StepContext, input: StepInput): Promise<FsSt
     }
   }
   const request = (destRoot: string, from: CopyRequest['from'], chown?: { uid: number; gid: number }): CopyRequest => ({
-    instruction: inst, sources, dest, workdir, destRoot, from, chown,
+    instruction: copied, sources, dest, workdir, destRoot, from, chown,
   });
   const identity = source ? source.key : await ctx.deps.checksum(request('', { kind: 'context' }));
   return {
-    keyParts: [sources, dest, workdir, chownSpec ?? '', inst.chmod ?? '', inst.link, inst.parents, inst.excludes, identity],
+    keyParts: [sources, dest, workdir, chownSpec ?? '', chmod ?? '', inst.link, inst.parents, inst.excludes, identity],
     run: async () => {
       const layer = await runFsStep(ctx.deps.store, input.state, async (root) => {
         const chown = chownSpec === undefined ? undefined : await resolveChown(root, chownSpec);
         if (source) await withSourceRoot(ctx, source.state, (dir) => ctx.deps.copyFiles(request(root, { kind: 'dir', dir }, chown)));
         else await ctx.deps.copyFiles(request(root, { kind: 'context' }, chown));
       });
-      return { layer, createdBy: createdBy(inst, cfg ?? {}) };
+      return { layer, createdBy: copyHistory(inst, { sources, dest, chown: chownSpec, chmod }) };
     },
   };
 }

@@ -4,10 +4,10 @@ import type { Instruction } from '../../dockerfile/instructions/index.ts';
 import type { HistoryEntry } from '../../oci/index.ts';
 import type { PlanStage } from '../../plan/index.ts';
 import type { CacheIndex } from '../../cache/index.ts';
-import { applyMetadata, METADATA_KINDS } from '../apply-metadata.ts';
+import { applyMetadata, METADATA_KINDS, type ApplyContext } from '../apply-metadata.ts';
 import { stepKey } from '../cache-key.ts';
 import type { CacheRecord, EngineDeps, EngineRequest, StageResult } from '../engine.ts';
-import { createdBy, HISTORY_COMMENT } from '../history.ts';
+import { HISTORY_COMMENT } from '../history.ts';
 import type { StageVars } from '../stage-vars.ts';
 import type { BuildState, LayerRef } from '../types.ts';
 import { copyStep } from './copy.ts';
@@ -55,22 +55,55 @@ function withHistory(state: BuildState, entry: HistoryEntry, layer: LayerRef | n
   return next;
 }
 
+/**
+ * A cache hit's state: the current chain's state with the cached step's own history entry (and layer)
+ * on top. Not the cached state whole: what came before may read differently in this build (an ARG's
+ * history line records the value it took, which the keys leave out).
+ */
+function replayCached(input: StepInput, cached: BuildState, meta: BuildState | undefined, by: string | null, apply: ApplyContext): BuildState {
+  const own = cached.config.history?.at(-1);
+  if (meta && by === null) return meta; // a step without a history entry (ONBUILD)
+  if (!own) return cached;
+  if (meta) return withHistory(meta, { ...own, created_by: by! }, null);
+  const base = structuredClone(input.state);
+  if (input.inst.kind === 'workdir') applyMetadata(base.config, input.inst, apply);
+  return withHistory(base, own, own.empty_layer ? null : cached.layers.at(-1) ?? null);
+}
+
 export async function executeStep(ctx: StepContext, input: StepInput): Promise<{ state: BuildState; key: string; cached: boolean }> {
   const { inst, state } = input;
   const cfg = state.config.config;
-  if (inst.kind === 'arg') ctx.vars.applyArg(inst, cfg);
+  // BuildKit's history line of a metadata step (null: none, as for ONBUILD).
+  let by: string | null = inst.kind === 'arg' ? ctx.vars.applyArg(inst, cfg) : null;
+  // Expansion sees ENV and ARG values (the later one winning); CMD/ENTRYPOINT follow the stage's state.
+  const apply: ApplyContext = { escapeToken: ctx.req.plan.escapeToken, lookup: ctx.vars.lookup(cfg), stage: ctx.vars.stage, buildkit: true };
 
   let fs: FsStepPlan | undefined;
   if (inst.kind === 'run') fs = runStep(ctx, input);
   else if (inst.kind === 'copy' || inst.kind === 'add') fs = await copyStep(ctx, input);
   else if (inst.kind === 'workdir') fs = workdirStep(ctx, input);
 
-  const key = stepKey(input.key, inst.kind, inst.original, ctx.vars.snapshot(), cfg?.Env ?? [], fs?.keyParts ?? []);
+  // A metadata step's effect is computed up front (it is cheap): it is what its key depends on.
+  let meta: BuildState | undefined;
+  if (!fs) {
+    meta = structuredClone(state);
+    if (METADATA_KINDS.has(inst.kind)) {
+      const envKeys = inst.kind === 'env' ? inst.pairs.map((p) => ctx.vars.expand(p.key, cfg)) : [];
+      by = applyMetadata(meta.config, inst, apply);
+      ctx.vars.envSet(envKeys);
+    }
+  }
+  // The key holds what the step's result depends on: a filesystem step's own inputs (expanded paths,
+  // RUN's environment with every ARG value in it), a metadata step's effect on the config. ARG
+  // values as such are not in it: like BuildKit, a changed --build-arg misses the cache at the first
+  // step that uses it (any RUN sees all ARGs), not at its ARG line, and not at a COPY that ignores it.
+  const effect = meta ? [meta.config.config ?? null, meta.config.author ?? null] : fs!.keyParts;
+  const key = stepKey(input.key, inst.kind, inst.original, cfg?.Env ?? [], effect);
   if (!ctx.req.noCache) {
     const hit = await input.cache.get(key);
     if (hit && (await layersStored(ctx, hit.state))) {
       // A cached WORKDIR/metadata step still changes the variables nothing else records.
-      return { state: hit.state, key, cached: true };
+      return { state: replayCached(input, hit.state, meta, by, apply), key, cached: true };
     }
   }
 
@@ -78,16 +111,12 @@ export async function executeStep(ctx: StepContext, input: StepInput): Promise<{
   let next: BuildState;
   if (fs) {
     const metaApplied = structuredClone(state);
-    if (inst.kind === 'workdir') applyMetadata(metaApplied.config, inst, { escapeToken: ctx.req.plan.escapeToken, args: (n) => ctx.vars.args.get(n) });
+    if (inst.kind === 'workdir') applyMetadata(metaApplied.config, inst, apply);
     const { layer, createdBy: by } = await fs.run();
     next = withHistory(metaApplied, { created, created_by: by, comment: HISTORY_COMMENT, ...(layer ? {} : { empty_layer: true }) }, layer);
   } else {
-    next = structuredClone(state);
-    if (METADATA_KINDS.has(inst.kind)) {
-      applyMetadata(next.config, inst, { escapeToken: ctx.req.plan.escapeToken, args: (n) => ctx.vars.args.get(n) });
-    }
-    const by = createdBy(inst, next.config.config ?? {});
-    next = withHistory(next, { created, created_by: by, comment: HISTORY_COMMENT, empty_layer: true }, null);
+    next = meta!;
+    if (by !== null) next = withHistory(next, { created, created_by: by, comment: HISTORY_COMMENT, empty_layer: true }, null);
   }
   await input.cache.put(key, { state: next });
   return { state: next, key, cached: false };

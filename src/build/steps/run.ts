@@ -4,19 +4,26 @@ import type { RunInstruction } from '../../dockerfile/instructions/index.ts';
 import { BerthError } from '../../util/errors.ts';
 import { DEFAULT_SHELL } from '../apply-metadata.ts';
 import { runFsStep } from '../fs-step.ts';
-import { createdBy } from '../history.ts';
+import { runHistory } from '../history.ts';
 import { mkdirInRoot } from '../scoped-path.ts';
 import type { FsStepPlan, StepContext, StepInput } from './execute.ts';
 
 const TAIL_LINES = 12;
 
-/** The script a shell-form RUN runs: heredoc bodies either are the script or follow it for the shell. */
+/**
+ * The script a shell-form RUN runs, as BuildKit builds it: heredoc bodies either are the script
+ * (`RUN <<EOF`, `<<-` tabs removed) or follow the command line for the shell to read, as written
+ * (the shell removes the tabs of `<<-` itself), each closed by its terminator.
+ */
 function shellScript(inst: RunInstruction): string {
   const script = inst.command.form === 'shell' ? inst.command.script : '';
   if (inst.heredocs.length === 0) return script;
-  const body = (h: RunInstruction['heredocs'][number]): string => (h.chomp ? h.content.replace(/^\t+/gm, '') : h.content);
-  if (/^\s*(\d*<<-?\S+\s*)+$/.test(script)) return inst.heredocs.map(body).join('');
-  return [script, ...inst.heredocs.map((h) => body(h) + h.name)].join('\n');
+  // BuildKit's test (parser.MustParseHeredoc): the command line is one heredoc word and nothing else.
+  if (/^\d*<<-?\s*([^<\s'"]+|'[^'<]*'|"[^"<]*")\s*$/.test(script.trim())) {
+    const h = inst.heredocs[0]!;
+    return h.chomp ? h.content.replace(/^\t+/gm, '') : h.content;
+  }
+  return [script, ...inst.heredocs.map((h) => h.content + h.name)].join('\n');
 }
 
 /** Keeps the last lines a step printed, for the error message when it fails. */
@@ -43,6 +50,7 @@ export function runStep(ctx: StepContext, input: StepInput): FsStepPlan {
   const env = ctx.vars.runEnv(cfg);
   const network = inst.network ?? ctx.req.network;
   const cwd = cfg.WorkingDir || '/';
+  const history = runHistory(args, ctx.vars.historyArgs(cfg));
   return {
     keyParts: [args, env, network, cfg.User ?? '', cwd, inst.mounts],
     run: async () => {
@@ -65,7 +73,7 @@ export function runStep(ctx: StepContext, input: StepInput): FsStepPlan {
           });
         }
       });
-      return { layer, createdBy: createdBy(inst, cfg, args) };
+      return { layer, createdBy: history };
     },
   };
 }
