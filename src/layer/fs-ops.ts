@@ -1,11 +1,19 @@
 // File-system operations Node lacks or makes awkward: mknod (via the mknod tool), xattrs via @napi-rs/xattr.
 
 import { execFile } from 'node:child_process';
-import { getAttribute, getAttributeSync, listAttributes, listAttributesSync, setAttribute } from '@napi-rs/xattr';
+import { createRequire } from 'node:module';
 import { BerthError } from '../util/errors.ts';
 import { findExecutable } from './process-filter.ts';
 
 export type NodeKind = 'char' | 'block' | 'fifo';
+
+type XattrAddon = typeof import('@napi-rs/xattr');
+let addon: XattrAddon | undefined;
+
+/** The xattr addon, loaded on first use: most commands (a cached rebuild, images) never need it. */
+function xattr(): XattrAddon {
+  return (addon ??= createRequire(import.meta.url)('@napi-rs/xattr') as XattrAddon);
+}
 
 /** Creates a device node or fifo (Node has no mknod(2)); the mode is set by the caller afterwards. */
 export async function makeNode(path: string, kind: NodeKind, major = 0, minor = 0): Promise<void> {
@@ -37,7 +45,7 @@ export function isXattrUnsupported(e: unknown): boolean {
 
 /** Sets an xattr on `path` itself (never through a symlink). */
 export async function setXattr(path: string, name: string, value: Buffer): Promise<void> {
-  await setAttribute(path, name, value);
+  await xattr().setAttribute(path, name, value);
 }
 
 /** All xattrs of `path` itself (not following a symlink), values as raw bytes. */
@@ -45,13 +53,13 @@ export async function readXattrs(path: string): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
   let names: string[];
   try {
-    names = await listAttributes(path);
+    names = await xattr().listAttributes(path);
   } catch (e) {
     if (isXattrUnsupported(e)) return out;
     throw e;
   }
   for (const name of names) {
-    const value = await getAttribute(path, name);
+    const value = await xattr().getAttribute(path, name);
     if (value !== null) out.set(name, Buffer.from(value));
   }
   return out;
@@ -65,13 +73,13 @@ export function readXattrsSync(path: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   let names: string[];
   try {
-    names = listAttributesSync(path);
+    names = xattr().listAttributesSync(path);
   } catch (e) {
     if (isXattrUnsupported(e)) return out;
     throw e;
   }
   for (const name of names) {
-    const value = getAttributeSync(path, name);
+    const value = xattr().getAttributeSync(path, name);
     if (value !== null) out.set(name, Buffer.from(value));
   }
   return out;
