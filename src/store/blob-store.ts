@@ -17,6 +17,15 @@ export interface BlobExpectation {
   maxSize?: number | undefined;
 }
 
+export interface PutOptions {
+  /**
+   * Writes of earlier chunks still in flight while the next one is read and hashed (default 0:
+   * each write finishes first). Only for sources that never reuse a chunk's memory after handing
+   * it on (a layer tar from diffDirToTar).
+   */
+  writeAhead?: number;
+}
+
 export interface BlobInfo {
   digest: string;
   size: number;
@@ -60,7 +69,7 @@ export class BlobStore {
     return createReadStream(this.path(digest));
   }
 
-  async put(source: Readable | AsyncIterable<Uint8Array> | Uint8Array, expect: BlobExpectation = {}): Promise<BlobInfo> {
+  async put(source: Readable | AsyncIterable<Uint8Array> | Uint8Array, expect: BlobExpectation = {}, opts: PutOptions = {}): Promise<BlobInfo> {
     if (expect.digest !== undefined) {
       assertDigest(expect.digest);
       if (await this.has(expect.digest)) {
@@ -81,21 +90,38 @@ export class BlobStore {
     const hash = createHash('sha256');
     let size = 0;
     const fh = await open(tmp, 'wx', 0o644);
+    // Each chunk is written at its own offset, so with writeAhead the writes may finish in any order.
+    const writing = new Set<Promise<void>>();
+    let writeError: unknown;
+    const writeAt = async (chunk: Uint8Array, at: number): Promise<void> => {
+      // write(2) may be short (disk full, file size limit): loop, so the file holds every byte
+      // hashed, and the failing retry reports the cause (ENOSPC, EFBIG).
+      for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off, chunk.length - off, at + off)).bytesWritten;
+    };
+    const ahead = Math.max(0, opts.writeAhead ?? 0);
     try {
       const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = source instanceof Uint8Array ? [source] : source;
       for await (const chunk of chunks) {
+        const at = size;
         size += chunk.length;
         if (size > limit) {
           if (expect.size !== undefined && size > expect.size) throw this.sizeMismatch(expect.digest, `more than ${expect.size}`, expect.size);
           throw new BerthError('INVALID_ARCHIVE', `blob is larger than the ${expect.maxSize} bytes allowed${expect.digest ? ` for ${expect.digest}` : ''}`);
         }
         hash.update(chunk);
-        // write(2) may be short (disk full, file size limit): loop, so the file holds every byte
-        // hashed, and the failing retry reports the cause (ENOSPC, EFBIG).
-        for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off)).bytesWritten;
+        const w: Promise<void> = writeAt(chunk, at).then(
+          () => { writing.delete(w); },
+          (e: unknown) => { writing.delete(w); writeError ??= e; },
+        );
+        writing.add(w);
+        while (writing.size > ahead) await Promise.race(writing);
+        if (writeError !== undefined) throw writeError;
       }
+      await Promise.all(writing);
+      if (writeError !== undefined) throw writeError;
       await fh.sync();
     } catch (e) {
+      await Promise.all(writing);
       await fh.close();
       await rm(tmp, { force: true });
       throw e;

@@ -13,7 +13,9 @@ export interface CommittedLayer {
   mediaType: string;
 }
 
+/** `tar` must not reuse a chunk's memory once it has emitted it (diffDirToTar's chunks are fresh buffers). */
 export async function commitLayerTar(blobs: BlobStore, tar: Readable): Promise<CommittedLayer> {
-  const { digest, size } = await blobs.put(tar);
+  // The next chunk is read and hashed while the last ones are written.
+  const { digest, size } = await blobs.put(tar, {}, { writeAhead: 2 });
   return { diffId: digest, digest, size, diffSize: size, mediaType: MediaType.OciLayer };
 }
