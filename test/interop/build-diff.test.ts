@@ -81,7 +81,17 @@ async function dockerBuild(engine: DockerEngine, b: BuildSpec): Promise<void> {
   const args = ['build', '--network', 'none', '-q', '-f', b.dockerfile, '-t', b.tag];
   for (const [k, v] of Object.entries(b.buildArgs ?? {})) args.push('--build-arg', `${k}=${v}`);
   if (b.target) args.push('--target', b.target);
-  await docker(engine, [...args, b.ctx]);
+  // docker 20.10's BuildKit sometimes loses a stage's rootfs when several builds run at once
+  // ("stat /bin/sh: no such file or directory" on a trivial RUN): that is the peer's flake, not
+  // something berth did, so its build is tried again before the case fails.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await docker(engine, [...args, b.ctx]);
+      return;
+    } catch (e) {
+      if (attempt >= 3 || !/no such file or directory/.test(String(e))) throw e;
+    }
+  }
 }
 
 /** docker save of `tag`, its config as stored, and its layers applied in order under `dir`/rootfs. */
