@@ -2,9 +2,8 @@
 // upper dir, and commit that upper dir as the step's layer (it already is the diff) — or no layer
 // when the step changed nothing, unless the step always makes one (WORKDIR, as in BuildKit).
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { diffDirToTar } from '../layer/index.ts';
 import { prepareSnapshot } from '../snapshot/index.ts';
-import { commitLayerTar, type Store } from '../store/index.ts';
+import { commitLayerDir, type Store } from '../store/index.ts';
 import { tempName } from '../util/atomic-file.ts';
 import type { BuildState, LayerRef } from './types.ts';
 
@@ -22,7 +21,7 @@ export async function runFsStep(store: Store, state: BuildState, body: (root: st
       await snap.release();
     }
     if (!opts.alwaysLayer && (await readdir(snap.upper)).length === 0) return null;
-    const layer = await commitLayerTar(store.blobs, diffDirToTar(snap.upper));
+    const layer = await commitLayerDir(store.blobs, snap.upper);
     await store.snapshots.adopt(layer.diffId, snap.upper);
     return layer;
   } finally {

@@ -128,9 +128,14 @@ const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
 
 /** Fills CHUNK-sized buffers; file bodies are read straight into them (no intermediate copies). */
 class Chunks {
-  private buf = Buffer.allocUnsafe(CHUNK);
+  private buf: Buffer;
   private used = 0;
   private readonly probe = Buffer.allocUnsafe(1);
+
+  /** `alloc` gives each next CHUNK-sized buffer (fresh ones by default). */
+  constructor(private readonly alloc: () => Buffer = () => Buffer.allocUnsafe(CHUNK)) {
+    this.buf = alloc();
+  }
 
   get full(): boolean {
     return this.used === CHUNK;
@@ -155,10 +160,10 @@ class Chunks {
     return readSync(fd, this.probe, 0, 1, null) > 0;
   }
 
-  /** The filled part, leaving a fresh buffer for what follows. */
+  /** The filled part, leaving a new buffer for what follows. */
   take(): Buffer {
     const out = this.used === CHUNK ? this.buf : this.buf.subarray(0, this.used);
-    this.buf = Buffer.allocUnsafe(CHUNK);
+    this.buf = this.alloc();
     this.used = 0;
     return out;
   }
@@ -173,8 +178,7 @@ function* add(out: Chunks, bytes: Buffer): Generator<Buffer> {
 }
 
 /** The tar stream of the walk, entry by entry as packTar encodes it, in CHUNK-sized buffers. */
-async function* tarChunks(root: string, opts: DiffDirOptions): AsyncGenerator<Buffer> {
-  const out = new Chunks();
+async function* tarChunks(root: string, opts: DiffDirOptions, out = new Chunks()): AsyncGenerator<Buffer> {
   for (const entry of walkUpper(root, opts)) {
     const header = normalizeHeader(entry.header, opts);
     yield* add(out, encodeHeader(header));
@@ -206,4 +210,41 @@ async function* tarChunks(root: string, opts: DiffDirOptions): AsyncGenerator<Bu
  */
 export function diffDirToTar(upperDir: string, opts: DiffDirOptions = {}): Readable {
   return Readable.from(tarChunks(upperDir, opts), { objectMode: false, highWaterMark: CHUNK });
+}
+
+/** A consumer of pumped tar chunks: the chunk is its own until the returned promise settles. */
+export type ChunkSink = (chunk: Buffer) => Promise<void>;
+
+/**
+ * The bytes of diffDirToTar, handed to `sink` chunk by chunk without a stream in between, from a
+ * small pool of buffers that are refilled once the sink is done with them: no fresh MiB per chunk
+ * (page faults, garbage) however big the layer. At most `inFlight` chunks are with the sink at
+ * once; the first failure of the sink stops the walk and is thrown.
+ */
+export async function pumpDiffDir(upperDir: string, sink: ChunkSink, opts: DiffDirOptions & { inFlight?: number } = {}): Promise<void> {
+  const pool: Buffer[] = [];
+  const pending = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const limit = Math.max(1, opts.inFlight ?? 3);
+  const chunks = new Chunks(() => pool.pop() ?? Buffer.allocUnsafe(CHUNK));
+  try {
+    for await (const chunk of tarChunks(upperDir, opts, chunks)) {
+      const p: Promise<void> = sink(chunk).then(
+        () => {
+          pending.delete(p);
+          if (chunk.length === CHUNK) pool.push(chunk);
+        },
+        (e: unknown) => {
+          pending.delete(p);
+          failure ??= { error: e };
+        },
+      );
+      pending.add(p);
+      while (pending.size >= limit && failure === undefined) await Promise.race(pending);
+      if (failure) throw failure.error;
+    }
+  } finally {
+    await Promise.all(pending);
+  }
+  if (failure) throw failure.error;
 }

@@ -37,4 +37,4 @@ export {
 } from './whiteout.ts';
 export { checkLayerEntries } from './check-entries.ts';
 export { extractLayer, type ExtractOptions, type ExtractResult } from './extract.ts';
-export { diffDirToTar, type DiffDirOptions } from './diff-dir.ts';
+export { diffDirToTar, pumpDiffDir, type ChunkSink, type DiffDirOptions } from './diff-dir.ts';

@@ -17,15 +17,6 @@ export interface BlobExpectation {
   maxSize?: number | undefined;
 }
 
-export interface PutOptions {
-  /**
-   * Writes of earlier chunks still in flight while the next one is read and hashed (default 0:
-   * each write finishes first). Only for sources that never reuse a chunk's memory after handing
-   * it on (a layer tar from diffDirToTar).
-   */
-  writeAhead?: number;
-}
-
 export interface BlobInfo {
   digest: string;
   size: number;
@@ -69,7 +60,7 @@ export class BlobStore {
     return createReadStream(this.path(digest));
   }
 
-  async put(source: Readable | AsyncIterable<Uint8Array> | Uint8Array, expect: BlobExpectation = {}, opts: PutOptions = {}): Promise<BlobInfo> {
+  async put(source: Readable | AsyncIterable<Uint8Array> | Uint8Array, expect: BlobExpectation = {}): Promise<BlobInfo> {
     if (expect.digest !== undefined) {
       assertDigest(expect.digest);
       if (await this.has(expect.digest)) {
@@ -90,44 +81,71 @@ export class BlobStore {
     const hash = createHash('sha256');
     let size = 0;
     const fh = await open(tmp, 'wx', 0o644);
-    // Each chunk is written at its own offset, so with writeAhead the writes may finish in any order.
-    const writing = new Set<Promise<void>>();
-    let writeError: unknown;
-    const writeAt = async (chunk: Uint8Array, at: number): Promise<void> => {
-      // write(2) may be short (disk full, file size limit): loop, so the file holds every byte
-      // hashed, and the failing retry reports the cause (ENOSPC, EFBIG).
-      for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off, chunk.length - off, at + off)).bytesWritten;
-    };
-    const ahead = Math.max(0, opts.writeAhead ?? 0);
     try {
       const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = source instanceof Uint8Array ? [source] : source;
       for await (const chunk of chunks) {
-        const at = size;
         size += chunk.length;
         if (size > limit) {
           if (expect.size !== undefined && size > expect.size) throw this.sizeMismatch(expect.digest, `more than ${expect.size}`, expect.size);
           throw new BerthError('INVALID_ARCHIVE', `blob is larger than the ${expect.maxSize} bytes allowed${expect.digest ? ` for ${expect.digest}` : ''}`);
         }
         hash.update(chunk);
-        const w: Promise<void> = writeAt(chunk, at).then(
-          () => { writing.delete(w); },
-          (e: unknown) => { writing.delete(w); writeError ??= e; },
-        );
-        writing.add(w);
-        while (writing.size > ahead) await Promise.race(writing);
-        if (writeError !== undefined) throw writeError;
+        // write(2) may be short (disk full, file size limit): loop, so the file holds every byte
+        // hashed, and the failing retry reports the cause (ENOSPC, EFBIG).
+        for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off)).bytesWritten;
       }
-      await Promise.all(writing);
-      if (writeError !== undefined) throw writeError;
       await fh.sync();
     } catch (e) {
-      await Promise.all(writing);
       await fh.close();
       await rm(tmp, { force: true });
       throw e;
     }
     await fh.close();
-    const digest = `sha256:${hash.digest('hex')}`;
+    return this.commitTemp(tmp, `sha256:${hash.digest('hex')}`, size, expect);
+  }
+
+  /**
+   * Stores the blob whose bytes `produce` hands, in order, to the sink it is given. Each chunk is
+   * hashed at once and written at its offset; the promise the sink returns settles when that write
+   * is done, after which the producer may reuse the chunk's memory. Writes may overlap (the
+   * producer decides how many it keeps in flight); all are done before the fsync.
+   */
+  async putChunks(produce: (sink: (chunk: Uint8Array) => Promise<void>) => Promise<void>): Promise<BlobInfo> {
+    const tmp = tempName(this.layout.tmpDir, 'blob');
+    const hash = createHash('sha256');
+    let size = 0;
+    const fh = await open(tmp, 'wx', 0o644);
+    const writing = new Set<Promise<void>>();
+    const sink = (chunk: Uint8Array): Promise<void> => {
+      const at = size;
+      size += chunk.length;
+      hash.update(chunk);
+      const w = (async () => {
+        // write(2) may be short (disk full, file size limit): loop, so the file holds every byte
+        // hashed, and the failing retry reports the cause (ENOSPC, EFBIG).
+        for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off, chunk.length - off, at + off)).bytesWritten;
+      })();
+      writing.add(w);
+      const settled = (): void => { writing.delete(w); };
+      w.then(settled, settled);
+      return w;
+    };
+    try {
+      await produce(sink);
+      await Promise.all(writing);
+      await fh.sync();
+    } catch (e) {
+      await Promise.allSettled(writing);
+      await fh.close();
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    await fh.close();
+    return this.commitTemp(tmp, `sha256:${hash.digest('hex')}`, size, {});
+  }
+
+  /** Checks a complete, synced temp file against what was expected and links it into place. */
+  private async commitTemp(tmp: string, digest: string, size: number, expect: BlobExpectation): Promise<BlobInfo> {
     try {
       if (expect.digest !== undefined && digest !== expect.digest) throw this.digestMismatch(expect.digest, digest);
       if (expect.size !== undefined && size !== expect.size) throw this.sizeMismatch(digest, size, expect.size);

@@ -6,4 +6,4 @@ export { manifestLinks } from './manifest-refs.ts';
 export { checkStore, type CheckProblem } from './check.ts';
 export { loadArchive } from './load-archive.ts';
 export { Snapshots } from './snapshots.ts';
-export { commitLayerTar, type CommittedLayer } from './commit-layer.ts';
+export { commitLayerDir, commitLayerTar, type CommittedLayer } from './commit-layer.ts';
