@@ -46,12 +46,19 @@ export class Refs {
     }
   }
 
-  /** Read-modify-write under the refs lock; `fn` mutates the document and returns a result. */
+  /**
+   * Read-modify-write under the refs lock; `fn` mutates the document and returns a result. A
+   * document `fn` left as it was is not written again (a rebuild that tags the image it already
+   * tagged costs no fsync).
+   */
   async update<T>(fn: (doc: RefsDocument) => T | Promise<T>): Promise<T> {
     return this.locks.with('refs', 'exclusive', async () => {
       const doc = await this.read();
+      const before = JSON.stringify(doc);
       const result = await fn(doc);
-      await writeFileAtomic(this.layout.refsFile, JSON.stringify(doc, null, 1) + '\n', this.layout.tmpDir);
+      if (JSON.stringify(doc) !== before) {
+        await writeFileAtomic(this.layout.refsFile, JSON.stringify(doc, null, 1) + '\n', this.layout.tmpDir);
+      }
       return result;
     });
   }
