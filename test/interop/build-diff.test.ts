@@ -204,10 +204,21 @@ function toCurrentBuildkit(entries: NonNullable<Case['current']>, d: Built, tree
 /** The empty mount points runc makes for RUN (dev, proc, sys) stay in docker's image; berth's runtime removes them. Not compared. */
 const MOUNT_STUBS = ['dev', 'proc', 'sys'];
 
+/**
+ * docker 20.10's BuildKit now and then also leaves the empty /etc/hosts and /etc/resolv.conf it
+ * bind-mounted for RUN in the layer (a leak of that old version); berth never writes them. An
+ * empty one that only docker has is that stub, not an image difference.
+ */
+const ETC_STUBS = ['etc/hosts', 'etc/resolv.conf', 'etc/hostname'];
+
 function dropMountStubs(docker: TreeSnapshot, berth: TreeSnapshot): void {
   for (const p of MOUNT_STUBS) {
     const empty = ![...docker.nodes.keys()].some((q) => q.startsWith(p + '/'));
     if (docker.nodes.get(p)?.type === 'dir' && empty && !berth.nodes.has(p)) docker.nodes.delete(p);
+  }
+  for (const p of ETC_STUBS) {
+    const n = docker.nodes.get(p);
+    if (n?.type === 'file' && n.content?.startsWith('0:') && !berth.nodes.has(p)) docker.nodes.delete(p);
   }
 }
 
