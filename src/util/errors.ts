@@ -35,6 +35,8 @@ export type ErrorCode =
   | 'RUNTIME'
   | 'BUILD_FAILED'
   | 'INTERRUPTED'
+  | 'REGISTRY'
+  | 'REGISTRY_AUTH'
   | 'INTERNAL';
 
 export interface BerthErrorOptions {
