@@ -37,6 +37,7 @@ export type ErrorCode =
   | 'INTERRUPTED'
   | 'REGISTRY'
   | 'REGISTRY_AUTH'
+  | 'GIT_SOURCE'
   | 'INTERNAL';
 
 export interface BerthErrorOptions {
