@@ -1,7 +1,7 @@
-// The public API of the oci module: media types, digests, document types and schemas, validators, references.
+// The public API of the oci module: media types, digests, document types, references, and the
+// validators loaded on first use (import ./validate.ts or ./schemas.ts directly to use them eagerly).
 export * from './media-types.ts';
 export * from './digest.ts';
 export type * from './types.ts';
-export * from './schemas.ts';
-export * from './validate.ts';
+export { loadValidators, type Validators } from './load-validators.ts';
 export * from './reference.ts';

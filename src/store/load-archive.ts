@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { manifestFor } from '../image/new-image.ts';
-import { isIndexMediaType, parseReference, sha256Of, validateConfig, validateIndex, validateManifest, type Descriptor } from '../oci/index.ts';
+import { isIndexMediaType, loadValidators, parseReference, sha256Of, type Descriptor } from '../oci/index.ts';
 import { BerthError } from '../util/errors.ts';
 import { ArchiveStaging } from './archive-staging.ts';
 import { ingestLayer } from './ingest-layer.ts';
@@ -52,6 +52,7 @@ async function verifiedBlob(staging: ArchiveStaging, d: Descriptor, what: string
 }
 
 async function fromOciLayout(staging: ArchiveStaging): Promise<PendingImage[]> {
+  const { validateIndex, validateManifest } = await loadValidators();
   const index = validateIndex(await staging.document('index.json', 'OCI index'));
   const out: PendingImage[] = [];
   const visit = async (d: Descriptor, tags: string[], depth: number): Promise<void> => {
@@ -92,6 +93,7 @@ export async function loadArchive(store: Store, source: Readable): Promise<Store
       else throw new BerthError('INVALID_ARCHIVE', 'this is not an image archive: it has neither manifest.json nor index.json', { hint: 'give a file written by `docker save`, `berth save` or an OCI image layout' });
       if (pending.length === 0) throw new BerthError('INVALID_ARCHIVE', 'the archive holds no image');
 
+      const { validateConfig } = await loadValidators();
       const records = [];
       for (const img of pending) {
         const config = validateConfig(img.configBytes);

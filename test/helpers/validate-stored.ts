@@ -1,7 +1,7 @@
 // Runs the strict OCI validator (schemas + invariants) over a stored image, by image ID: every test
 // that makes an image through any code path calls it.
 import assert from 'node:assert/strict';
-import { validateImageStrict } from '../../src/oci/index.ts';
+import { validateImageStrict } from '../../src/oci/validate.ts';
 import { Store } from '../../src/store/index.ts';
 
 export async function validateStored(root: string, id: string): Promise<void> {

@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { MediaType, sha256Of } from '../../src/oci/index.ts';
 import {
-  type RawDocument, MediaType, sha256Of, validateConfig, validateDescriptor, validateImage, validateImageStrict,
+  type RawDocument, validateConfig, validateDescriptor, validateImage, validateImageStrict,
   validateIndex, validateLayoutHeader, validateManifest,
-} from '../../src/oci/index.ts';
+} from '../../src/oci/validate.ts';
 import { BerthError } from '../../src/util/errors.ts';
 
 const SPEC_DIR = new URL('../../../shared/conformance/oci-image-spec-schema/', import.meta.url);

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { buildImage, checkBuild } from '../../api/index.ts';
 import { globalOptions } from '../globals.ts';
 import { PlainProgress } from '../progress-plain.ts';
-import { TtyProgress } from '../progress-tty.ts';
 import type { CheckReport } from '../../api/index.ts';
 import { BerthError } from '../../util/errors.ts';
 import { collect, parseKeyValues } from '../options.ts';
@@ -88,7 +87,9 @@ export async function runBuild(opts: BuildOptions, root: string): Promise<number
     throw new BerthError('INVALID_ARGUMENT', `network mode "${network}" not supported by buildkit`, { hint: 'use default, none or host' });
   }
   const quiet = opts.quiet === true;
-  const progress = quiet ? undefined : opts.progress === 'plain' || (opts.progress === 'auto' && !process.stderr.isTTY) ? new PlainProgress(process.stderr) : new TtyProgress(process.stderr);
+  const plain = opts.progress === 'plain' || (opts.progress === 'auto' && !process.stderr.isTTY);
+  // The tty view (log-update and its Unicode tables) is loaded only when a terminal shows it.
+  const progress = quiet ? undefined : plain ? new PlainProgress(process.stderr) : new (await import('../progress-tty.ts')).TtyProgress(process.stderr);
   const controller = new AbortController();
   const onSignal = (): void => controller.abort(new BerthError('INTERRUPTED', 'the build was interrupted'));
   process.once('SIGINT', onSignal);
@@ -108,7 +109,7 @@ export async function runBuild(opts: BuildOptions, root: string): Promise<number
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    if (progress instanceof TtyProgress) progress.finish();
+    if (progress && 'finish' in progress) progress.finish();
   }
 }
 
