@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'REGISTRY'
   | 'REGISTRY_AUTH'
   | 'GIT_SOURCE'
+  | 'UNSUPPORTED_PLATFORM'
   | 'INTERNAL';
 
 export interface BerthErrorOptions {
