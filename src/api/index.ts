@@ -13,3 +13,6 @@ export { saveImages, saveImagesToFile, loadImages, type LoadedImage } from './ar
 export { diskUsage, type UsageRow } from './disk-usage.ts';
 export { buildImage, type BuildImageOptions, type BuildImageResult } from './build-image.ts';
 export type { BuildEvent } from '../build/index.ts';
+export { pullImage, type PullImageOptions, type PullImageResult } from './registry-pull.ts';
+export { pushImage, type PushImageOptions, type PushedTag } from './registry-push.ts';
+export type { RegistryEvent } from '../registry/index.ts';

@@ -1,0 +1,101 @@
+// `berth push`: a stored image to a registry. Layers the build stored uncompressed are gzipped
+// first (as docker does), into the store so a second push finds them, and the manifest pushed then
+// names the compressed blobs; loaded and pulled images go byte for byte, so their digest stays.
+import { createReadStream } from 'node:fs';
+import { compressLayer } from '../layer/index.ts';
+import { layerCompression, layerMediaType, mediaTypeFamily, MediaType, parseReference, type Reference } from '../oci/index.ts';
+import { pushImage as pushToRegistry, type PushBlob, type PushSource } from '../registry/index.ts';
+import type { Store } from '../store/index.ts';
+import { BerthError } from '../util/errors.ts';
+import { openStore } from './image-resolve.ts';
+import { defaultCredentials } from './registry-credentials.ts';
+import { readSources, recordSources, settingsFrom, type RegistryCallOptions } from './registry-common.ts';
+
+export interface PushImageOptions extends RegistryCallOptions {
+  /** Push every local tag of the repository. */
+  allTags?: boolean;
+}
+
+export interface PushedTag {
+  /** docker's short form of what was pushed, e.g. localhost:5000/app:1. */
+  tag: string;
+  digest: string;
+  size: number;
+}
+
+interface StoredManifest {
+  mediaType?: string;
+  config: { digest: string; size: number; mediaType: string };
+  layers: Array<{ digest: string; size: number; mediaType: string; [k: string]: unknown }>;
+  [k: string]: unknown;
+}
+
+/** The gzip blob of an uncompressed stored layer: made once, then found by the store's HEAD-free has(). */
+async function gzipped(store: Store, digest: string, memo: Map<string, { digest: string; size: number }>): Promise<{ digest: string; size: number }> {
+  const known = memo.get(digest);
+  if (known && await store.blobs.has(known.digest)) return known;
+  const { stream, digests } = compressLayer(store.blobs.openRead(digest), 'gzip');
+  const [blob] = await Promise.all([store.blobs.put(stream), digests]);
+  memo.set(digest, blob);
+  return blob;
+}
+
+function blobOf(store: Store, digest: string, size: number, mountFrom: readonly string[]): PushBlob {
+  const file = store.blobs.path(digest);
+  return { digest, size, mountFrom, open: (start, end) => createReadStream(file, { start, ...(end === undefined ? {} : { end }) }) };
+}
+
+async function pushSource(store: Store, manifestDigest: string, ref: Reference, memo: Map<string, { digest: string; size: number }>): Promise<PushSource> {
+  const raw = await store.blobs.read(manifestDigest);
+  const manifest = JSON.parse(raw.toString('utf8')) as StoredManifest;
+  const sources = await readSources(store);
+  const mounts = (d: string): string[] => (sources[d] ?? []).filter((n) => n.startsWith(`${ref.registry}/`)).map((n) => n.slice(ref.registry.length + 1));
+  let rewritten = false;
+  const layers = [];
+  for (const l of manifest.layers) {
+    if (layerCompression(l.mediaType) === 'none') {
+      const gz = await gzipped(store, l.digest, memo);
+      layers.push({ ...l, mediaType: layerMediaType(mediaTypeFamily(l.mediaType) ?? 'oci', 'gzip'), digest: gz.digest, size: gz.size });
+      rewritten = true;
+    } else {
+      layers.push(l);
+    }
+  }
+  const manifestBytes = rewritten ? Buffer.from(JSON.stringify({ ...manifest, layers })) : raw;
+  return {
+    manifestBytes,
+    manifestMediaType: manifest.mediaType ?? MediaType.OciManifest,
+    config: blobOf(store, manifest.config.digest, manifest.config.size, mounts(manifest.config.digest)),
+    layers: layers.map((l) => blobOf(store, l.digest, l.size, mounts(l.digest))),
+  };
+}
+
+export async function pushImage(root: string, reference: string, opts: PushImageOptions = {}): Promise<PushedTag[]> {
+  const ref = parseReference(reference);
+  const store = await openStore(root);
+  const images = await store.images();
+  let targets: Array<{ tag: string; manifest: string }>;
+  if (opts.allTags) {
+    targets = images.flatMap((img) => img.tags.filter((t) => parseReference(t).name === ref.name).map((t) => ({ tag: t, manifest: img.manifest }))).sort((a, b) => a.tag.localeCompare(b.tag));
+    if (targets.length === 0) throw new BerthError('NOT_FOUND', `An image does not exist locally with the tag: ${ref.familiarName()}`, { hint: 'tag an image for this repository first with `berth tag`' });
+  } else {
+    const tag = ref.toString();
+    const img = images.find((i) => i.tags.includes(tag)) ?? (ref.digest ? images.find((i) => i.manifest === ref.digest) : undefined);
+    if (!img) throw new BerthError('NOT_FOUND', `An image does not exist locally with the tag: ${ref.familiar()}`, { hint: `tag the image first: berth tag IMAGE ${ref.familiar()}` });
+    targets = [{ tag, manifest: img.manifest }];
+  }
+  const memo = new Map<string, { digest: string; size: number }>();
+  const out: PushedTag[] = [];
+  await store.write(async () => {
+    for (const target of targets) {
+      const tref = parseReference(target.tag);
+      const source = await pushSource(store, target.manifest, tref, memo);
+      const r = await pushToRegistry(tref, source, {
+        settings: settingsFrom(opts), credentials: opts.credentials ?? defaultCredentials(), signal: opts.signal, onEvent: opts.onEvent, idleTimeoutMs: opts.idleTimeoutMs,
+      });
+      await recordSources(store, tref.name, [source.config.digest, ...source.layers.map((l) => l.digest)]).catch(() => undefined);
+      out.push({ tag: tref.familiar(), ...r });
+    }
+  });
+  return out;
+}
