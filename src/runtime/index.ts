@@ -1,8 +1,10 @@
 // The runtime module's public API: container specs with docker's defaults, USER resolution, and runc-backed runs.
 
+export { execInContainer, type ExecOptions } from './exec.ts';
 export { runContainer, type RunOptions, type RunResult, type RuntimeEvent } from './runc.ts';
 export {
   containerExists,
+  containerState,
   deleteContainer,
   killContainer,
   listContainers,
@@ -15,7 +17,7 @@ export { buildRuntimeSpec, checkContainerPath, containerMounts, type ContainerSp
 export { newContainerId } from './bundle.ts';
 export { parseGroup, parsePasswd, resolveUser, resolveUserIn, type GroupEntry, type PasswdEntry, type ResolvedUser } from './user.ts';
 export { readFileInRoot, resolveInRoot, type RootPath } from './root-path.ts';
-export { findExecutable, hostsFor, resolvConfFor, SLIRP_ADDRESS, SLIRP_DNS, SLIRP_GATEWAY } from './network.ts';
+export { addHostForward, findExecutable, hostsFor, resolvConfFor, SLIRP_ADDRESS, SLIRP_DNS, SLIRP_GATEWAY, type PortForward } from './network.ts';
 export { CAPABILITY_NUMBERS, DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS } from './defaults.ts';
 export { defaultSeccompProfile } from './seccomp.ts';
 export type { RuntimeSpec } from './runtime-spec.ts';

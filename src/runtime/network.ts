@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
+import { connect } from 'node:net';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../util/errors.ts';
@@ -60,8 +61,9 @@ function collect(stream: Readable | null, limit = 16 * 1024): () => string {
  * slirp4netns runs sandboxed and under its own seccomp filter. It also exits on its own when
  * berth dies, because its --exit-fd is a pipe only berth holds.
  */
-export async function startSlirp4netns(binary: string, pid: number): Promise<Slirp4netns> {
-  const args = ['--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp', '--ready-fd=3', '--exit-fd=4', String(pid), 'tap0'];
+export async function startSlirp4netns(binary: string, pid: number, opts: { apiSocket?: string } = {}): Promise<Slirp4netns> {
+  const api = opts.apiSocket !== undefined ? [`--api-socket=${opts.apiSocket}`] : [];
+  const args = ['--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp', ...api, '--ready-fd=3', '--exit-fd=4', String(pid), 'tap0'];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
   const output = collect(child.stdout);
   const errors = collect(child.stderr);
@@ -108,6 +110,47 @@ export async function startSlirp4netns(binary: string, pid: number): Promise<Sli
   }
   ready.destroy();
   return { pid: child.pid!, stop };
+}
+
+/** A published port: the host's `hostIp:hostPort` forwarded to the container's `containerPort`. */
+export interface PortForward {
+  protocol: 'tcp' | 'udp';
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+}
+
+/**
+ * Asks a running slirp4netns (started with an API socket) to forward a host port into the
+ * container: its `add_hostfwd` command, one JSON request per connection, answered with
+ * `{"return": …}` or `{"error": {"desc": …}}`.
+ */
+export async function addHostForward(apiSocket: string, fwd: PortForward): Promise<void> {
+  const request = {
+    execute: 'add_hostfwd',
+    arguments: { proto: fwd.protocol, host_addr: fwd.hostIp, host_port: fwd.hostPort, guest_addr: SLIRP_ADDRESS, guest_port: fwd.containerPort },
+  };
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = connect(apiSocket);
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (text += d));
+    socket.on('error', (e) => reject(new BerthError('RUNTIME', `cannot reach slirp4netns's API socket: ${e.message}`, { cause: e })));
+    socket.on('close', () => resolve(text));
+    socket.end(JSON.stringify(request));
+  });
+  let parsed: { error?: { desc?: string } } | undefined;
+  try {
+    parsed = JSON.parse(answer) as { error?: { desc?: string } };
+  } catch {
+    throw new BerthError('RUNTIME', `slirp4netns gave an unreadable answer to add_hostfwd: ${answer.slice(0, 200)}`);
+  }
+  if (parsed.error) {
+    const where = `${fwd.hostIp}:${fwd.hostPort}`;
+    throw new BerthError('RUNTIME', `cannot publish ${where}->${fwd.containerPort}/${fwd.protocol}: ${parsed.error.desc ?? 'slirp4netns refused it'}`, {
+      hint: 'the host port may already be in use; choose another one',
+    });
+  }
 }
 
 /** /etc/resolv.conf for a container: slirp's DNS when isolated, otherwise the host's own file (search and options kept). */

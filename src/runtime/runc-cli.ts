@@ -100,3 +100,11 @@ export async function runcVersion(opts: Pick<RuncOptions, 'runcPath'> = {}): Pro
     });
   });
 }
+
+/** `runc state`: the container's init pid and status, or undefined when runc does not know it. */
+export async function containerState(opts: RuncOptions, id: string): Promise<ContainerState | undefined> {
+  const r = await execRunc(opts, ['state', id]);
+  if (r.code !== 0) return undefined;
+  const { pid, status, bundle } = JSON.parse(r.stdout) as ContainerState;
+  return { id, pid, status, bundle };
+}

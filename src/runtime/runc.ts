@@ -2,6 +2,7 @@
 
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -11,7 +12,7 @@ import { checkContainerId, createBundleDir, newContainerId, nofileCeiling, therm
 import { listenForContainerPid, type PidHandoff } from './hook.ts';
 import { recordMountStubs, type MountStubs } from './mount-stubs.ts';
 import { checkSystemMountpoints } from './root-path.ts';
-import { findExecutable, isExecutable, missingSlirp4netns, startSlirp4netns, type Slirp4netns } from './network.ts';
+import { addHostForward, findExecutable, isExecutable, missingSlirp4netns, startSlirp4netns, type PortForward, type Slirp4netns } from './network.ts';
 import { deleteContainer, execRunc, findRunc, runcStateDir, type RuncOptions } from './runc-cli.ts';
 import { buildRuntimeSpec, containerMounts, type ContainerSpec, type NetworkMode } from './spec.ts';
 
@@ -34,6 +35,8 @@ export interface RunOptions extends RuncOptions {
   slirp4netnsPath?: string;
   /** 'none': without slirp4netns, run an isolated container with no network (reported as an event) instead of failing. */
   networkFallback?: 'none';
+  /** Host ports forwarded into the container through slirp4netns (isolated network only; ignored otherwise). */
+  ports?: readonly PortForward[];
   /** Keep the mount points runc had to create in the rootfs (by default they are removed after the run). */
   keepMountStubs?: boolean;
   onEvent?: (event: RuntimeEvent) => void;
@@ -150,7 +153,11 @@ async function supervise(opts: RunOptions, runc: RuncOptions, id: string, bundle
   if (handoff) {
     session.networkSetup = handoff.pid
       .then(async (pid) => {
-        session.slirp = await startSlirp4netns(slirpBinary!, pid);
+        const ports = opts.ports ?? [];
+        // The API socket sits next to hook.sock, whose path length listenForContainerPid checked.
+        const apiSocket = ports.length > 0 ? path.join(bundle, 'slirp.sock') : undefined;
+        session.slirp = await startSlirp4netns(slirpBinary!, pid, apiSocket !== undefined ? { apiSocket } : {});
+        for (const fwd of ports) await addHostForward(apiSocket!, fwd);
         if (!aborted) opts.onEvent?.({ type: 'network-ready', id, pid });
         handoff.release(!aborted);
       })

@@ -1,6 +1,7 @@
 // Cross-process locks on one store: Linux OFD byte-range locks on store.lock, which the kernel drops
 // when a process dies (no stale lock files). Byte 0 guards garbage collection: every writer holds it
-// shared for its whole operation, prune holds it exclusive. Byte 1 serializes updates of refs.json.
+// shared for its whole operation, prune holds it exclusive. Byte 1 serializes updates of refs.json;
+// byte 2 serializes changes to the containers' records (names must stay unique).
 import { open, type FileHandle } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 
@@ -9,8 +10,8 @@ interface NativeLocks {
 }
 const native = createRequire(import.meta.url)('fs-native-extensions') as NativeLocks;
 
-export type LockRange = 'gc' | 'refs';
-const OFFSET: Record<LockRange, number> = { gc: 0, refs: 1 };
+export type LockRange = 'gc' | 'refs' | 'containers';
+const OFFSET: Record<LockRange, number> = { gc: 0, refs: 1, containers: 2 };
 
 export class StoreLocks {
   private constructor(private readonly file: string) {}

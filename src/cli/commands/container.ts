@@ -1,6 +1,10 @@
 // `berth container`: docker's container management verbs (prune so far).
 import type { Command } from 'commander';
-import { collect, notImplemented } from '../options.ts';
+import { pruneContainers, superviseContainerProcess } from '../../api/index.ts';
+import { confirm } from '../confirm.ts';
+import { globalOptions } from '../globals.ts';
+import { collect } from '../options.ts';
+import { refuseFlags } from './container-flags.ts';
 
 export function defineContainer(program: Command): void {
   const container = program.command('container').description('Manage containers').usage('COMMAND');
@@ -10,5 +14,20 @@ export function defineContainer(program: Command): void {
     .usage('[OPTIONS]')
     .option('--filter <filter>', 'Provide filter values (e.g. "until=<timestamp>")', collect)
     .option('-f, --force', 'Do not prompt for confirmation')
-    .action(notImplemented);
+    .action(async (flags: { filter?: string[]; force?: boolean }, cmd: Command) => {
+      refuseFlags(flags, { filter: '--filter' });
+      if (!flags.force && !(await confirm('WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] '))) return;
+      const removed = await pruneContainers(globalOptions(cmd).root);
+      if (removed.length) process.stdout.write(`Deleted Containers:\n${removed.map((id) => `${id}\n`).join('')}\n`);
+      process.stdout.write('Total reclaimed space: 0B\n');
+    });
+  // The supervisor of one container: berth re-executes itself with this (see container/supervisor.ts).
+  container
+    .command('__supervise', { hidden: true })
+    .argument('<id>')
+    .action(async (id: string, _flags: unknown, cmd: Command) => {
+      await superviseContainerProcess(globalOptions(cmd).root, id);
+      // A FIFO open for a stdin nobody ever wrote would keep the process alive: the work is done.
+      process.exit(0);
+    });
 }

@@ -1,6 +1,9 @@
 // `berth exec`: docker's flags for running a command in a running container; COMMAND's flags pass through.
 import type { Command } from 'commander';
-import { collect, notImplemented } from '../options.ts';
+import { execContainer } from '../../api/index.ts';
+import { globalOptions } from '../globals.ts';
+import { collect } from '../options.ts';
+import { refuseFlags } from './container-flags.ts';
 
 export function defineExec(program: Command): void {
   program
@@ -20,5 +23,20 @@ export function defineExec(program: Command): void {
     .option('-t, --tty', 'Allocate a pseudo-TTY')
     .option('-u, --user <string>', 'Username or UID (format: "<name|uid>[:<group|gid>]")')
     .option('-w, --workdir <string>', 'Working directory inside the container')
-    .action(notImplemented);
+    .action(async (container: string, command: string[], flags: ExecFlags, cmd: Command) => {
+      refuseFlags(flags, { detachKeys: '--detach-keys', privileged: '--privileged' });
+      const result = await execContainer(globalOptions(cmd).root, {
+        container, cmd: command, env: flags.env ?? [], envFiles: flags.envFile ?? [], interactive: flags.interactive === true,
+        tty: flags.tty === true, detach: flags.detach === true,
+        ...(flags.user !== undefined ? { user: flags.user } : {}), ...(flags.workdir !== undefined ? { workdir: flags.workdir } : {}),
+      });
+      if (result.error !== undefined) process.stderr.write(`berth: Error response from daemon: ${result.error}.\n`);
+      process.exitCode = result.exitCode;
+      if (flags.interactive) process.stdin.destroy();
+    });
+}
+
+interface ExecFlags {
+  detach?: boolean; detachKeys?: string; env?: string[]; envFile?: string[]; interactive?: boolean; privileged?: boolean; tty?: boolean;
+  user?: string; workdir?: string;
 }

@@ -1,6 +1,7 @@
 // `berth kill`: docker's flags for signalling containers.
 import type { Command } from 'commander';
-import { notImplemented } from '../options.ts';
+import { BerthErrors, killContainers } from '../../api/index.ts';
+import { globalOptions } from '../globals.ts';
 
 export function defineKill(program: Command): void {
   program
@@ -9,5 +10,9 @@ export function defineKill(program: Command): void {
     .usage('[OPTIONS] CONTAINER [CONTAINER...]')
     .argument('<containers...>')
     .option('-s, --signal <string>', 'Signal to send to the container')
-    .action(notImplemented);
+    .action(async (containers: string[], flags: { signal?: string }, cmd: Command) => {
+      const { done, errors } = await killContainers(globalOptions(cmd).root, containers, flags.signal ?? 'SIGKILL');
+      for (const name of done) process.stdout.write(`${name}\n`);
+      if (errors.length) throw new BerthErrors(errors);
+    });
 }

@@ -1,6 +1,9 @@
 // `berth run`: docker's flags for creating and running a container; IMAGE's command and its flags pass through.
 import type { Command } from 'commander';
-import { collect, notImplemented, parseInteger } from '../options.ts';
+import { attachContainer, killContainers, runContainer } from '../../api/index.ts';
+import { globalOptions } from '../globals.ts';
+import { collect, parseInteger } from '../options.ts';
+import { berthCommand, refuseFlags } from './container-flags.ts';
 
 export function defineRun(program: Command): void {
   program
@@ -52,5 +55,61 @@ export function defineRun(program: Command): void {
     .option('-u, --user <string>', 'Username or UID (format: <name|uid>[:<group|gid>])')
     .option('-v, --volume <list>', 'Bind mount a volume', collect)
     .option('-w, --workdir <string>', 'Working directory inside the container')
-    .action(notImplemented);
+    .action(runAction);
+}
+
+interface RunFlags {
+  detach?: boolean; rm?: boolean; name?: string; env?: string[]; envFile?: string[]; publish?: string[]; publishAll?: boolean;
+  volume?: string[]; workdir?: string; user?: string; entrypoint?: string; network?: string; interactive?: boolean; tty?: boolean;
+  init?: boolean; [other: string]: unknown;
+}
+
+// docker's flags berth refuses by name rather than ignore.
+const NOT_YET: Record<string, string> = {
+  addHost: '--add-host', attach: '--attach', capAdd: '--cap-add', capDrop: '--cap-drop', cidfile: '--cidfile', cpus: '--cpus', dns: '--dns',
+  expose: '--expose', hostname: '--hostname', label: '--label', labelFile: '--label-file', memory: '--memory', mount: '--mount',
+  platform: '--platform', privileged: '--privileged', pull: '--pull', readOnly: '--read-only', restart: '--restart',
+  securityOpt: '--security-opt', stopSignal: '--stop-signal', stopTimeout: '--stop-timeout', tmpfs: '--tmpfs', ulimit: '--ulimit',
+};
+
+/** Signals a foreground `run` passes on to its container, as docker's sig-proxy does. */
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+async function runAction(image: string, command: string[], flags: RunFlags, cmd: Command): Promise<void> {
+  refuseFlags(flags, NOT_YET, { pull: 'missing', restart: 'no' });
+  const { root } = globalOptions(cmd);
+  const started = await runContainer(root, {
+    image, cmd: command, berth: berthCommand(),
+    ...(flags.name !== undefined ? { name: flags.name } : {}),
+    ...(flags.entrypoint !== undefined ? { entrypoint: flags.entrypoint } : {}),
+    ...(flags.workdir !== undefined ? { workdir: flags.workdir } : {}),
+    ...(flags.user !== undefined ? { user: flags.user } : {}),
+    ...(flags.network !== undefined ? { network: flags.network } : {}),
+    env: flags.env ?? [], envFiles: flags.envFile ?? [], publish: flags.publish ?? [], publishAll: flags.publishAll === true,
+    volumes: flags.volume ?? [], detach: flags.detach === true, autoRemove: flags.rm === true, interactive: flags.interactive === true,
+    tty: flags.tty === true, init: flags.init === true,
+  });
+  if (started.error !== undefined) {
+    // The container exists but its command could not start: docker's 126/127 (or 125), no ID printed.
+    process.stderr.write(`berth: Error response from daemon: ${started.error}.\n`);
+    process.exitCode = started.exitCode ?? 125;
+    if (!flags.detach) await attachContainer(root, started.id, { stdout: process.stdout, stderr: process.stderr });
+    return;
+  }
+  if (flags.detach) {
+    process.stdout.write(`${started.id}\n`);
+    return;
+  }
+  const forward = (signal: NodeJS.Signals): void => void killContainers(root, [started.id], signal).catch(() => {});
+  for (const s of FORWARDED) process.on(s, forward);
+  try {
+    const result = await attachContainer(root, started.id, {
+      stdout: process.stdout, stderr: process.stderr, ...(flags.interactive ? { stdin: process.stdin } : {}),
+    });
+    process.exitCode = result.exitCode;
+  } finally {
+    for (const s of FORWARDED) process.off(s, forward);
+  }
+  // stdin may still be open (run -i with a terminal): do not wait for it.
+  if (flags.interactive) process.stdin.destroy();
 }

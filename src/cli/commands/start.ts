@@ -1,6 +1,8 @@
 // `berth start`: docker's flags for starting stopped containers.
 import type { Command } from 'commander';
-import { notImplemented } from '../options.ts';
+import { BerthErrors, startContainers } from '../../api/index.ts';
+import { globalOptions } from '../globals.ts';
+import { berthCommand, refuseFlags } from './container-flags.ts';
 
 export function defineStart(program: Command): void {
   program
@@ -11,5 +13,10 @@ export function defineStart(program: Command): void {
     .option('-a, --attach', 'Attach STDOUT/STDERR and forward signals')
     .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
     .option('-i, --interactive', "Attach container's STDIN")
-    .action(notImplemented);
+    .action(async (containers: string[], flags: { attach?: boolean; detachKeys?: string; interactive?: boolean }, cmd: Command) => {
+      refuseFlags(flags, { attach: '--attach', detachKeys: '--detach-keys', interactive: '--interactive' });
+      const { done, errors } = await startContainers(globalOptions(cmd).root, containers, berthCommand());
+      for (const name of done) process.stdout.write(`${name}\n`);
+      if (errors.length) throw new BerthErrors(errors);
+    });
 }
