@@ -2,11 +2,12 @@
 // copies), write the image and tag it. Nothing is tagged unless the whole build succeeded.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runEngine, type BuildEvent, type CopyRequest, type LayerRef, type ResolvedImage } from '../build/index.ts';
+import { finalizeImage, runEngine, type BuildEvent, type CopyRequest, type LayerCompressionOptions, type LayerRef, type ResolvedImage } from '../build/index.ts';
 import { readIgnoreFile, walkContext, type ContextEntry } from '../context/index.ts';
 import { manifestFor } from '../image/new-image.ts';
 import { MediaType, type ImageConfig } from '../oci/index.ts';
-import { loadDockerfile } from '../plan/index.ts';
+import { loadDockerfile, sourceDateEpoch, targetPlatform } from '../plan/index.ts';
+import { checkPlatforms, layerCompressionOf, warnForeignBase } from './build-finish.ts';
 import type { Store } from '../store/index.ts';
 import { BerthError } from '../util/errors.ts';
 import { readDockerfile } from './check-build.ts';
@@ -27,6 +28,12 @@ export interface BuildImageOptions {
   iidfile?: string | undefined;
   /** `-o` specs (docker's syntax); the image is always stored too. */
   outputs?: readonly string[];
+  /** Merge the final stage's own layers into one (docker's --squash). */
+  squash?: boolean;
+  /** `--platform` values; only the host's platform is accepted. */
+  platform?: readonly string[];
+  /** Compression of the layers the image is stored (and exported) with; uncompressed when left out. */
+  compression?: LayerCompressionOptions | undefined;
   signal?: AbortSignal;
   onEvent?: (e: BuildEvent) => void;
 }
@@ -63,7 +70,11 @@ export async function buildImage(root: string, opts: BuildImageOptions): Promise
   const tags = (opts.tags ?? []).map(normalizeName); // bad names fail before any work
   const outputs = (opts.outputs ?? []).map(parseOutput);
   const { file, text } = await readDockerfile(opts);
-  const { plan, warnings } = loadDockerfile(text, { file, buildArgs: opts.buildArgs ?? {}, target: opts.target });
+  const platform = targetPlatform(opts.platform);
+  const { plan, warnings } = loadDockerfile(text, { file, buildArgs: opts.buildArgs ?? {}, target: opts.target, ...(platform ? { platform } : {}) });
+  try { checkPlatforms(plan); } catch (e) { throw atDockerfileLine(e, file, text); }
+  const epoch = sourceDateEpoch(plan);
+  const compression = layerCompressionOf(opts.compression, outputs);
   const emit = opts.onEvent ?? ((): void => undefined);
   for (const w of warnings) emit({ type: 'warning', message: `${file}${w.range ? `:${w.range.start.line}` : ''}: ${w.message}`, ...(w.range ? { line: w.range.start.line } : {}) });
 
@@ -76,7 +87,7 @@ export async function buildImage(root: string, opts: BuildImageOptions): Promise
   return store.write(async () => {
     const result = await runEngine({
       store,
-      resolveImage: (ref) => storedImage(store, ref).catch((e: unknown) => {
+      resolveImage: (ref) => storedImage(store, ref).then((img) => warnForeignBase(ref, img, emit)).catch((e: unknown) => {
         if (e instanceof BerthError && e.code === 'NOT_FOUND') {
           throw new BerthError('NOT_FOUND', `base image ${ref} is not in the store`, { cause: e, hint: `load or import it first (berth load / berth import); pulling from a registry comes with berth pull` });
         }
@@ -89,15 +100,17 @@ export async function buildImage(root: string, opts: BuildImageOptions): Promise
     }, { plan, noCache: opts.noCache ?? false, network: opts.network ?? 'default', ...(opts.signal ? { signal: opts.signal } : {}) })
       .catch((e: unknown) => { throw atDockerfileLine(e, file, text); });
 
-    const config = structuredClone(result.state.config);
+    const rewriteTimestamp = !outputs.some((o) => o.rewriteTimestamp === false);
+    const final = await finalizeImage(store, result, { epoch, rewriteTimestamp, squash: opts.squash, compression, platform });
+    const config = final.config;
     if (opts.labels && Object.keys(opts.labels).length) {
       const c = (config.config ??= {});
       c.Labels = { ...(c.Labels ?? {}), ...opts.labels };
     }
-    const built = manifestFor(Buffer.from(JSON.stringify(config)), result.state.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType ?? MediaType.OciLayer })));
+    const built = manifestFor(Buffer.from(JSON.stringify(config)), final.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType ?? MediaType.OciLayer })));
     await store.blobs.put(built.configBytes, { digest: built.configDigest });
     await store.blobs.put(built.manifestBytes, { digest: built.manifestDigest });
-    const [image] = await store.addImages([{ manifest: built.manifestDigest, config: built.configDigest, tags, diffSizes: result.state.layers.map((l) => l.diffSize) }]);
+    const [image] = await store.addImages([{ manifest: built.manifestDigest, config: built.configDigest, tags, diffSizes: final.layers.map((l) => l.diffSize) }]);
     for (const o of outputs) await writeOutput(store, image!, o, tags);
     await ports.flush();
     if (opts.iidfile) await writeFile(path.resolve(opts.iidfile), built.configDigest);

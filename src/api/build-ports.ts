@@ -60,6 +60,7 @@ export function buildPorts(store: Store, contextDir: string, entries: () => Prom
         spec: {
           args: run.args, env: run.env, cwd: run.cwd, rootfs: run.rootfs, hostname: 'buildkitsandbox',
           user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids }, network: NETWORK[run.network],
+          ...(run.heredocDir ? { mounts: [{ type: 'bind' as const, source: run.heredocDir, destination: '/dev/pipes', readonly: true }] } : {}),
         },
         stdout: run.stdout, stderr: run.stderr,
         ...(run.signal ? { signal: run.signal } : {}),

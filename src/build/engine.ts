@@ -1,7 +1,7 @@
 // The build engine: walks the plan's stages (independent ones concurrently), runs each step or takes
 // it from the cache, and returns the target stage's final state. Emits events; never prints.
 import type { Instruction } from '../dockerfile/instructions/index.ts';
-import type { ImageConfig } from '../oci/index.ts';
+import { sha256Of, type ImageConfig } from '../oci/index.ts';
 import { platformArgs, type BuildPlan, type PlanStage } from '../plan/index.ts';
 import type { Store } from '../store/index.ts';
 import { BerthError } from '../util/errors.ts';
@@ -37,6 +37,21 @@ export interface StageResult {
   key: string;
   /** The stage's variables at its end (a stage built FROM it starts with its ARGs). */
   vars?: StageVars;
+  /** What the stage started from, for what happens after the build (--squash, SOURCE_DATE_EPOCH). */
+  base?: StageBase;
+}
+
+/**
+ * A stage's starting point: its base's layer and history counts and ID (docker's squash parent),
+ * and how many of those came from an image rather than from this build (BuildKit never rewrites those).
+ */
+export interface StageBase {
+  layers: number;
+  history: number;
+  /** The base image's ID (a stage base: the digest its config would have); none for scratch. */
+  id: string | undefined;
+  imageLayers: number;
+  imageHistory: number;
 }
 
 /** The cache record of one step: what it added and when (so a cached rebuild is byte-identical). */
@@ -98,17 +113,25 @@ export async function runEngine(deps: EngineDeps, req: EngineRequest): Promise<S
     await Promise.all(stage.dependsOn.map(async (d) => deps2.set(d, await results.get(d)!)));
     let state: BuildState;
     let key: string;
+    let base: StageBase;
     if (stage.base.kind === 'scratch') {
       state = scratchState(plan);
       key = stepKey('scratch', plan.targetPlatform);
+      base = { layers: 0, history: 0, id: undefined, imageLayers: 0, imageHistory: 0 };
     } else if (stage.base.kind === 'stage') {
-      const base = deps2.get(stage.base.index)!;
-      state = clone(base.state);
-      key = base.key;
+      const from = deps2.get(stage.base.index)!;
+      state = clone(from.state);
+      key = from.key;
+      base = {
+        layers: state.layers.length, history: state.config.history?.length ?? 0, id: sha256Of(Buffer.from(JSON.stringify(state.config))),
+        imageLayers: from.base?.imageLayers ?? 0, imageHistory: from.base?.imageHistory ?? 0,
+      };
     } else {
       const img = await deps.resolveImage(stage.baseName);
       state = { config: asBuildkitImage(structuredClone(img.config)), layers: img.layers };
       key = stepKey('image', img.id);
+      const history = img.config.history?.length ?? 0;
+      base = { layers: img.layers.length, history, id: img.id, imageLayers: img.layers.length, imageHistory: history };
     }
     const cfg = (state.config.config ??= {});
     if (!(cfg.Env ?? []).some((e) => e.startsWith('PATH='))) cfg.Env = [DEFAULT_PATH, ...(cfg.Env ?? [])];
@@ -137,7 +160,7 @@ export async function runEngine(deps: EngineDeps, req: EngineRequest): Promise<S
       if (result.cached) deps.emit({ type: 'step-cached', id });
       deps.emit({ type: 'step-done', id, ms: Date.now() - started });
     }
-    return { state, key, vars };
+    return { state, key, vars, base };
   };
 
   for (const index of plan.order) {

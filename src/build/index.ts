@@ -1,3 +1,4 @@
 // Public surface of the build engine.
-export { runEngine, type EngineDeps, type EngineRequest, type StageResult } from './engine.ts';
+export { runEngine, type EngineDeps, type EngineRequest, type StageBase, type StageResult } from './engine.ts';
+export { finalizeImage, type FinalizeOptions, type LayerCompressionOptions } from './finalize-image.ts';
 export type { BuildEvent, BuildState, ContainerRun, ContainerRunner, CopyRequest, ImageResolver, LayerRef, ResolvedImage } from './types.ts';

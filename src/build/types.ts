@@ -46,6 +46,8 @@ export interface ContainerRun {
   stdout: Writable;
   stderr: Writable;
   signal?: AbortSignal;
+  /** A host directory bound read-only at /dev/pipes (a RUN heredoc with a `#!` line is run from there). */
+  heredocDir?: string;
 }
 
 /** Runs one process in a container over `rootfs`; resolves with its exit code. */

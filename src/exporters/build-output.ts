@@ -16,6 +16,46 @@ export interface OutputSpec {
   type: OutputType;
   /** File (docker, oci, tar; '-' for stdout) or directory (local). */
   dest: string | undefined;
+  /** BuildKit's image exporter options (docker, oci): the compression of the layers. */
+  compression?: { type: 'gzip' | 'zstd' | 'none'; level?: number; force?: boolean };
+  /** BuildKit's rewrite-timestamp (berth clamps whenever SOURCE_DATE_EPOCH is set; false turns that off). */
+  rewriteTimestamp?: boolean;
+}
+
+const IMAGE_OPTIONS = new Set(['compression', 'compression-level', 'force-compression', 'rewrite-timestamp', 'oci-mediatypes']);
+
+function parseBool(key: string, value: string): boolean {
+  if (/^(1|t|true)$/i.test(value)) return true;
+  if (/^(0|f|false)$/i.test(value)) return false;
+  throw new BerthError('INVALID_ARGUMENT', `invalid value "${value}" for output option ${key}`, { hint: 'use true or false' });
+}
+
+/** compression=, compression-level=, force-compression=, rewrite-timestamp=, oci-mediatypes= of a docker/oci output. */
+function imageOptions(spec: OutputSpec, fields: ReadonlyMap<string, string>): OutputSpec {
+  const out: OutputSpec = { ...spec };
+  const name = fields.get('compression');
+  const level = fields.get('compression-level');
+  const force = fields.get('force-compression');
+  if (name !== undefined || level !== undefined || force !== undefined) {
+    const type = name === undefined || name === 'gzip' ? 'gzip' : name === 'zstd' ? 'zstd' : name === 'uncompressed' ? 'none' : undefined;
+    if (type === undefined) throw new BerthError('INVALID_ARGUMENT', `unsupported compression "${name}"`, { hint: 'use compression=gzip, zstd or uncompressed' });
+    const c: NonNullable<OutputSpec['compression']> = { type };
+    if (level !== undefined) {
+      const n = Number(level);
+      const max = type === 'zstd' ? 19 : 9;
+      if (!/^\d+$/.test(level) || n < 1 || n > max) throw new BerthError('INVALID_ARGUMENT', `invalid compression-level "${level}" for ${type}`, { hint: `give 1 to ${max}` });
+      c.level = n;
+    }
+    if (force !== undefined) c.force = parseBool('force-compression', force);
+    out.compression = c;
+  }
+  const rewrite = fields.get('rewrite-timestamp');
+  if (rewrite !== undefined) out.rewriteTimestamp = parseBool('rewrite-timestamp', rewrite);
+  const oci = fields.get('oci-mediatypes');
+  if (oci !== undefined && !parseBool('oci-mediatypes', oci)) {
+    throw new BerthError('INVALID_ARGUMENT', 'oci-mediatypes=false is not supported: berth writes OCI manifests');
+  }
+  return out;
 }
 
 /** Parses docker's `-o` forms: `type=local,dest=out`, `type=tar,dest=x.tar`, or a bare path (local). */
@@ -31,12 +71,14 @@ export function parseOutput(text: string): OutputSpec {
   if (!['docker', 'oci', 'tar', 'local'].includes(type)) {
     throw new BerthError('INVALID_ARGUMENT', `unsupported output type "${type}"`, { hint: 'use type=docker, oci, tar or local' });
   }
+  const image = type === 'docker' || type === 'oci';
   for (const k of fields.keys()) {
-    if (k !== 'type' && k !== 'dest' && k !== 'name') throw new BerthError('INVALID_ARGUMENT', `unsupported output option "${k}" for type=${type}`);
+    if (k !== 'type' && k !== 'dest' && k !== 'name' && !(image && IMAGE_OPTIONS.has(k))) throw new BerthError('INVALID_ARGUMENT', `unsupported output option "${k}" for type=${type}`);
   }
   const dest = fields.get('dest');
   if ((type === 'local' || type === 'tar') && !dest) throw new BerthError('INVALID_ARGUMENT', `output type=${type} needs dest=<path>`);
-  return { type: type as OutputType, dest };
+  const spec: OutputSpec = { type: type as OutputType, dest };
+  return image ? imageOptions(spec, fields) : spec;
 }
 
 /** Applies the image's layers, in order, to an empty directory. */

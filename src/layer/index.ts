@@ -38,3 +38,4 @@ export {
 export { checkLayerEntries } from './check-entries.ts';
 export { extractLayer, type ExtractOptions, type ExtractResult } from './extract.ts';
 export { diffDirToTar, pumpDiffDir, type ChunkSink, type DiffDirOptions } from './diff-dir.ts';
+export { clampTarTimes } from './rewrite-tar.ts';

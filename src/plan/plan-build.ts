@@ -197,7 +197,8 @@ export function planBuild(instructions: readonly Instruction[], escapeToken: Esc
   visit(target.index);
   const order = [...needed].sort((a, b) => a - b);
 
-  const unused = [...buildArgs.keys()].filter((k) => !declaredAnywhere.has(k) && !PROXY_ARGS.has(k) && !predefined.has(k));
+  // SOURCE_DATE_EPOCH is read by the build itself (created times, file times), declared or not.
+  const unused = [...buildArgs.keys()].filter((k) => !declaredAnywhere.has(k) && !PROXY_ARGS.has(k) && !predefined.has(k) && k !== 'SOURCE_DATE_EPOCH');
   if (unused.length) {
     warnings.push({ code: 'UnusedBuildArg', message: `one or more build-args [${unused.sort().join(' ')}] were not consumed`, range: undefined });
   }

@@ -7,3 +7,4 @@ export { checkStore, type CheckProblem } from './check.ts';
 export { loadArchive } from './load-archive.ts';
 export { Snapshots } from './snapshots.ts';
 export { commitLayerDir, commitLayerTar, type CommittedLayer } from './commit-layer.ts';
+export { convertLayer, type ConvertOptions } from './convert-layer.ts';

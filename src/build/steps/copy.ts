@@ -1,13 +1,19 @@
-// COPY and ADD: files from the context, another stage or an image, written over the stacked layers.
+// COPY and ADD: files from the context, another stage or an image, heredocs and (ADD) git
+// repositories, written over the stacked layers — or, with --link, into an empty directory whose
+// layer is reused on top of whatever base the step lands on next time.
 import { mkdir, rm } from 'node:fs/promises';
 import type { AddInstruction, CopyInstruction } from '../../dockerfile/instructions/index.ts';
 import { prepareSnapshot } from '../../snapshot/index.ts';
 import { tempName } from '../../util/atomic-file.ts';
 import { BerthError } from '../../util/errors.ts';
+import { stepKey } from '../cache-key.ts';
+import { parseDest } from '../copy/index.ts';
 import { runFsStep } from '../fs-step.ts';
+import { splitHeredocSources } from '../heredoc.ts';
 import { copyHistory } from '../history.ts';
-import type { BuildState, CopyRequest } from '../types.ts';
+import type { BuildState, CopyRequest, LayerRef } from '../types.ts';
 import { resolveChown } from '../user-lookup.ts';
+import { gitSources, stageGitSource, stageInlineFiles, withTempDir } from './copy-extra-sources.ts';
 import type { FsStepPlan, StepContext, StepInput } from './execute.ts';
 
 /** A read view of another stage's or image's filesystem, for the duration of `fn`. */
@@ -25,46 +31,101 @@ async function withSourceRoot<T>(ctx: StepContext, state: BuildState, fn: (dir: 
   }
 }
 
+/** Where a COPY --from reads: an earlier stage's result or an image, with what identifies its content. */
+async function fromSource(ctx: StepContext, input: StepInput, inst: CopyInstruction | AddInstruction): Promise<{ state: BuildState; key: string } | undefined> {
+  if (inst.kind !== 'copy' || inst.from === undefined) return undefined;
+  const ref = input.stepIndex >= 0 ? ctx.stage.sources.get(input.stepIndex)?.[0] : undefined;
+  if (!ref) throw new BerthError('BUILD_FAILED', `COPY --from=${inst.from}: the source could not be resolved`, { range: inst.range });
+  if (ref.kind === 'stage') {
+    const r = ctx.results.get(ref.index);
+    if (!r) throw new BerthError('INTERNAL', `stage ${ref.index} was not built before the stage that copies from it`);
+    return { state: r.state, key: r.key };
+  }
+  const img = await ctx.deps.resolveImage(ref.ref);
+  return { state: { config: img.config, layers: img.layers }, key: `image:${img.id}` };
+}
+
 export async function copyStep(ctx: StepContext, input: StepInput): Promise<FsStepPlan> {
   const inst = input.inst as CopyInstruction | AddInstruction;
   const cfg = input.state.config.config;
   const expand = (w: string): string => ctx.vars.expand(w, cfg);
-  const sources = inst.sources.map(expand);
+  const store = ctx.deps.store;
+  const signal = ctx.req.signal;
+  const inline = splitHeredocSources(inst, ctx.vars.lookup(cfg));
   const dest = expand(inst.dest);
   const workdir = cfg?.WorkingDir || '/';
   const chownSpec = inst.chown === undefined ? undefined : expand(inst.chown);
   // --chmod takes variables too (BuildKit expands it with the other words of the instruction).
   const chmod = inst.chmod === undefined ? undefined : expand(inst.chmod);
   const copied = chmod === inst.chmod ? inst : { ...inst, chmod };
-
-  // Where the files come from, and what identifies that content for the cache key.
-  let source: { state: BuildState; key: string } | undefined;
-  const ref = input.stepIndex >= 0 ? ctx.stage.sources.get(input.stepIndex)?.[0] : undefined;
-  if (inst.kind === 'copy' && inst.from !== undefined) {
-    if (!ref) throw new BerthError('BUILD_FAILED', `COPY --from=${inst.from}: the source could not be resolved`, { range: inst.range });
-    if (ref.kind === 'stage') {
-      const r = ctx.results.get(ref.index);
-      if (!r) throw new BerthError('INTERNAL', `stage ${ref.index} was not built before the stage that copies from it`);
-      source = { state: r.state, key: r.key };
-    } else {
-      const img = await ctx.deps.resolveImage(ref.ref);
-      source = { state: { config: img.config, layers: img.layers }, key: `image:${img.id}` };
-    }
+  const checksum = inst.kind === 'add' && inst.checksum !== undefined ? expand(inst.checksum) : undefined;
+  const keepGitDir = inst.kind === 'add' && inst.keepGitDir;
+  const expanded = inline.paths.map(expand);
+  const { paths: sources, git } = await gitSources(inst.kind, expanded, checksum, signal);
+  const total = sources.length + git.length + inline.files.length;
+  if (total > 1 && sources.length < total && !parseDest(dest, workdir).dirSyntax) {
+    throw new BerthError('INVALID_ARGUMENT', `When using ${inst.kind.toUpperCase()} with more than one source file, the destination must be a directory and end with a /`, { range: inst.range });
   }
-  const request = (destRoot: string, from: CopyRequest['from'], chown?: { uid: number; gid: number }): CopyRequest => ({
-    instruction: copied, sources, dest, workdir, destRoot, from, chown,
+
+  const source = await fromSource(ctx, input, inst);
+  const request = (destRoot: string, from: CopyRequest['from'], chown: { uid: number; gid: number } | undefined, paths = sources, instruction: CopyInstruction | AddInstruction = copied): CopyRequest => ({
+    instruction, sources: paths, dest, workdir, destRoot, from, chown,
   });
-  const identity = source ? source.key : await ctx.deps.checksum(request('', { kind: 'context' }));
-  return {
-    keyParts: [sources, dest, workdir, chownSpec ?? '', chmod ?? '', inst.link, inst.parents, inst.excludes, identity],
-    run: async () => {
-      const layer = await runFsStep(ctx.deps.store, input.state, async (root) => {
-        const chown = chownSpec === undefined ? undefined : await resolveChown(root, chownSpec);
-        if (source) await withSourceRoot(ctx, source.state, (dir) => ctx.deps.copyFiles(request(root, { kind: 'dir', dir }, chown)));
-        else await ctx.deps.copyFiles(request(root, { kind: 'context' }, chown));
+  // What the step reads, for its key: the paths' content checksum (or the source stage's key), each
+  // git source's commit, each heredoc's body.
+  const pathsIdentity = sources.length === 0 ? null : source ? source.key : await ctx.deps.checksum(request('', { kind: 'context' }, undefined));
+  const identity = [pathsIdentity, git.map((g) => [g.ref.remote, g.commit, g.ref.subdir, keepGitDir]), inline.files];
+  const keyParts = [sources, dest, workdir, chownSpec ?? '', chmod ?? '', inst.link, inst.parents, inst.excludes, identity];
+  const createdBy = copyHistory(inst, { sources: expanded, dest, chown: chownSpec, chmod });
+
+  /** Writes every source into `root`. */
+  const writeAll = async (root: string, chown: { uid: number; gid: number } | undefined): Promise<void> => {
+    if (sources.length > 0) {
+      if (source) await withSourceRoot(ctx, source.state, (dir) => ctx.deps.copyFiles(request(root, { kind: 'dir', dir }, chown)));
+      else await ctx.deps.copyFiles(request(root, { kind: 'context' }, chown));
+    }
+    for (const g of git) {
+      await withTempDir(store.layout.tmpDir, 'git', async (tmp) => {
+        const dir = await stageGitSource(tmp, g, keepGitDir, signal);
+        await ctx.deps.copyFiles(request(root, { kind: 'dir', dir }, chown, ['/']));
       });
-      return { layer, createdBy: copyHistory(inst, { sources, dest, chown: chownSpec, chmod }) };
+    }
+    if (inline.files.length > 0) {
+      await withTempDir(store.layout.tmpDir, 'heredoc', async (dir) => {
+        const names = await stageInlineFiles(dir, inline.files);
+        // BuildKit copies a heredoc's file as it is: an ADD never extracts it.
+        const asCopy: CopyInstruction = { ...copied, kind: 'copy', from: undefined };
+        await ctx.deps.copyFiles(request(root, { kind: 'dir', dir }, chown, names, asCopy));
+      });
+    }
+  };
+
+  // BuildKit links only without --chmod (dispatchCopy: `cfg.link && cfg.chmod == ""`).
+  const link = inst.link && !chmod;
+  return {
+    keyParts,
+    run: async () => {
+      if (!link) {
+        const layer = await runFsStep(store, input.state, async (root) => {
+          await writeAll(root, chownSpec === undefined ? undefined : await resolveChown(root, chownSpec));
+        });
+        return { layer, createdBy };
+      }
+      // --link: the layer is the copy into an empty directory, keyed without the parent, so a new
+      // base reuses it as it is. A --chown name is still looked up in the parent's /etc/passwd.
+      const named = chownSpec !== undefined && !/^\d+(:\d+)?$/.test(chownSpec);
+      const chown = chownSpec === undefined ? undefined
+        : named ? await withSourceRoot(ctx, input.state, (root) => resolveChown(root, chownSpec)) : await resolveChown('/nonexistent', chownSpec);
+      const linkKey = stepKey('copy-link', inst.kind, keyParts, chown ?? null);
+      if (!ctx.req.noCache) {
+        const hit = await input.cache.get(linkKey);
+        const layer: LayerRef | null = hit?.state.layers[0] ?? null;
+        if (hit && (!layer || (await store.blobs.has(layer.digest)))) return { layer, createdBy, reused: true };
+      }
+      const empty: BuildState = { config: input.state.config, layers: [] };
+      const layer = await runFsStep(store, empty, (root) => writeAll(root, chown));
+      await input.cache.put(linkKey, { state: { config: input.state.config, layers: layer ? [layer] : [] } });
+      return { layer, createdBy };
     },
   };
 }
-

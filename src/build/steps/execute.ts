@@ -36,7 +36,8 @@ export interface StepInput {
 /** What a filesystem step does, once its key is known: the layer (or none) and how history names it. */
 export interface FsStepPlan {
   keyParts: unknown[];
-  run(): Promise<{ layer: LayerRef | null; createdBy: string }>;
+  /** `reused`: the layer came from the cache without running (a COPY --link rebased onto a new parent). */
+  run(): Promise<{ layer: LayerRef | null; createdBy: string; reused?: boolean }>;
 }
 
 async function layersStored(ctx: StepContext, state: BuildState): Promise<boolean> {
@@ -109,15 +110,17 @@ export async function executeStep(ctx: StepContext, input: StepInput): Promise<{
 
   const created = new Date().toISOString();
   let next: BuildState;
+  let reused = false;
   if (fs) {
     const metaApplied = structuredClone(state);
     if (inst.kind === 'workdir') applyMetadata(metaApplied.config, inst, apply);
-    const { layer, createdBy: by } = await fs.run();
+    const { layer, createdBy: by, reused: wasReused } = await fs.run();
+    reused = wasReused === true;
     next = withHistory(metaApplied, { created, created_by: by, comment: HISTORY_COMMENT, ...(layer ? {} : { empty_layer: true }) }, layer);
   } else {
     next = meta!;
     if (by !== null) next = withHistory(next, { created, created_by: by, comment: HISTORY_COMMENT, empty_layer: true }, null);
   }
   await input.cache.put(key, { state: next });
-  return { state: next, key, cached: false };
+  return { state: next, key, cached: reused };
 }

@@ -1,30 +1,18 @@
 // RUN: the command in a container over the stacked layers; its writes become the step's layer.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { RunInstruction } from '../../dockerfile/instructions/index.ts';
 import { BerthError } from '../../util/errors.ts';
 import { DEFAULT_SHELL } from '../apply-metadata.ts';
 import { runFsStep } from '../fs-step.ts';
 import { runHistory } from '../history.ts';
+import { runHeredoc } from '../heredoc.ts';
 import { mkdirInRoot } from '../scoped-path.ts';
+import { tempName } from '../../util/atomic-file.ts';
 import type { FsStepPlan, StepContext, StepInput } from './execute.ts';
 
 const TAIL_LINES = 12;
-
-/**
- * The script a shell-form RUN runs, as BuildKit builds it: heredoc bodies either are the script
- * (`RUN <<EOF`, `<<-` tabs removed) or follow the command line for the shell to read, as written
- * (the shell removes the tabs of `<<-` itself), each closed by its terminator.
- */
-function shellScript(inst: RunInstruction): string {
-  const script = inst.command.form === 'shell' ? inst.command.script : '';
-  if (inst.heredocs.length === 0) return script;
-  // BuildKit's test (parser.MustParseHeredoc): the command line is one heredoc word and nothing else.
-  if (/^\d*<<-?\s*([^<\s'"]+|'[^'<]*'|"[^"<]*")\s*$/.test(script.trim())) {
-    const h = inst.heredocs[0]!;
-    return h.chomp ? h.content.replace(/^\t+/gm, '') : h.content;
-  }
-  return [script, ...inst.heredocs.map((h) => h.content + h.name)].join('\n');
-}
 
 /** Keeps the last lines a step printed, for the error message when it fails. */
 class Tail extends Writable {
@@ -46,23 +34,33 @@ class Tail extends Writable {
 export function runStep(ctx: StepContext, input: StepInput): FsStepPlan {
   const inst = input.inst as RunInstruction;
   const cfg = input.state.config.config ?? {};
-  const args = inst.command.form === 'exec' ? inst.command.args : [...(cfg.Shell ?? DEFAULT_SHELL), shellScript(inst)];
+  const heredoc = runHeredoc(inst);
+  const script = heredoc?.script ?? (inst.command.form === 'shell' ? inst.command.script : '');
+  const args = inst.command.form === 'exec' ? inst.command.args : [...(cfg.Shell ?? DEFAULT_SHELL), script];
   const env = ctx.vars.runEnv(cfg);
   const network = inst.network ?? ctx.req.network;
   const cwd = cfg.WorkingDir || '/';
   const history = runHistory(args, ctx.vars.historyArgs(cfg));
   return {
-    keyParts: [args, env, network, cfg.User ?? '', cwd, inst.mounts],
+    // A `#!` heredoc's body is in the key: the command line only names its file.
+    keyParts: [args, env, network, cfg.User ?? '', cwd, inst.mounts, ...(heredoc?.kind === 'file' ? [heredoc.content] : [])],
     run: async () => {
       const emit = (stream: 'stdout' | 'stderr') => (data: Buffer): void => ctx.deps.emit({ type: 'step-output', id: input.id, stream, data });
       const out = new Tail(emit('stdout'));
       const err = new Tail(emit('stderr'));
       let code = 0;
+      // BuildKit mounts a `#!` heredoc read-only at /dev/pipes/<name>, mode 0755, for the shell to execute.
+      const heredocDir = heredoc?.kind === 'file' ? tempName(ctx.deps.store.layout.tmpDir, 'heredoc') : undefined;
+      if (heredoc?.kind === 'file' && heredocDir) {
+        await mkdir(heredocDir, { recursive: true, mode: 0o755 });
+        await writeFile(path.join(heredocDir, heredoc.name), heredoc.content, { mode: 0o755 });
+      }
       const layer = await runFsStep(ctx.deps.store, input.state, async (root) => {
         await mkdirInRoot(root, cwd);
         code = await ctx.deps.runContainer({
           args, env, cwd, user: cfg.User ?? '', rootfs: root, network, stdout: out, stderr: err,
           ...(ctx.req.signal ? { signal: ctx.req.signal } : {}),
+          ...(heredocDir ? { heredocDir } : {}),
         });
         if (code !== 0) {
           const shown = inst.command.form === 'exec' ? JSON.stringify(args) : `${args.slice(0, -1).join(' ')} ${args[args.length - 1]}`;
@@ -72,7 +70,7 @@ export function runStep(ctx: StepContext, input: StepInput): FsStepPlan {
             ...(tail ? { hint: `the last lines it printed:\n${tail}` } : {}),
           });
         }
-      });
+      }).finally(() => (heredocDir ? rm(heredocDir, { recursive: true, force: true }) : undefined));
       return { layer, createdBy: history };
     },
   };

@@ -25,6 +25,7 @@ export interface BuildFlags {
   ssh?: string[];
   platform?: string[];
   squash?: boolean;
+  compression?: string;
   buildContext?: string[];
   allow?: string[];
   addHost?: string[];
@@ -46,6 +47,7 @@ export function defineBuild(program: Command): void {
     .option('--allow <entitlement>', 'Allow extra privileged entitlement (e.g., "network.host", "security.insecure")', collect)
     .option('--build-arg <key=value>', 'Set build-time variables', collect)
     .option('--build-context <name=path>', 'Additional build contexts (e.g., name=path)', collect)
+    .option('--compression <string>', 'Compression of the image layers: "gzip", "zstd" or "uncompressed" (berth; BuildKit: -o type=image,compression=zstd)')
     .option('--check', 'Check the Dockerfile and options without building (berth: prints warnings, exits 1 if any)')
     .option('-f, --file <string>', 'Name of the Dockerfile (default: "PATH/Dockerfile")')
     .option('--iidfile <string>', 'Write the image ID to a file')
@@ -76,6 +78,8 @@ export async function runBuild(opts: BuildOptions, root: string): Promise<number
   }
   const dockerfileText = opts.file === '-' ? await readStdinText() : undefined;
   const buildArgs = parseKeyValues(opts.buildArg ?? []);
+  // As buildx and buildctl do: the client's SOURCE_DATE_EPOCH becomes the build arg unless one is given.
+  if (process.env.SOURCE_DATE_EPOCH && !('SOURCE_DATE_EPOCH' in buildArgs)) buildArgs.SOURCE_DATE_EPOCH = process.env.SOURCE_DATE_EPOCH;
   if (opts.check) {
     const report = await checkBuild({ contextDir: opts.context, dockerfile: opts.file, dockerfileText, buildArgs, target: opts.target });
     process.stdout.write(formatCheckReport(report));
@@ -99,6 +103,7 @@ export async function runBuild(opts: BuildOptions, root: string): Promise<number
       contextDir: opts.context, dockerfile: opts.file, dockerfileText, buildArgs, target: opts.target,
       tags: opts.tag ?? [], noCache: opts.cache === false, network, labels: parseLabels(opts.label ?? []),
       iidfile: opts.iidfile, outputs: opts.output ?? [], signal: controller.signal, onEvent: (e) => progress?.handle(e),
+      squash: opts.squash === true, platform: opts.platform ?? [], compression: parseCompression(opts.compression),
     });
     if (progress) {
       const done = progress.vertex('exporting to image');
@@ -125,7 +130,7 @@ function parseLabels(pairs: readonly string[]): Record<string, string> {
 /** Flags berth does not implement yet are refused by name, never silently ignored. */
 function refuseUnsupported(opts: BuildOptions): void {
   const unsupported: Array<[string, unknown]> = [
-    ['--secret', opts.secret], ['--ssh', opts.ssh], ['--squash', opts.squash],
+    ['--secret', opts.secret], ['--ssh', opts.ssh],
     ['--build-context', opts.buildContext], ['--allow', opts.allow], ['--add-host', opts.addHost], ['--pull', opts.pull],
   ];
   for (const [flag, value] of unsupported) {
@@ -133,9 +138,14 @@ function refuseUnsupported(opts: BuildOptions): void {
       throw new BerthError('NOT_IMPLEMENTED', `berth build ${flag} is not supported yet`);
     }
   }
-  if (opts.platform?.length) {
-    throw new BerthError('NOT_IMPLEMENTED', 'berth build --platform is not supported yet: berth builds for the host platform');
-  }
+}
+
+/** `--compression gzip|zstd|uncompressed`: layers already compressed another way keep theirs (BuildKit without force-compression). */
+function parseCompression(text: string | undefined): { type: 'gzip' | 'zstd' | 'none' } | undefined {
+  if (text === undefined) return undefined;
+  const type = text === 'gzip' || text === 'zstd' ? text : text === 'uncompressed' ? 'none' : undefined;
+  if (!type) throw new BerthError('INVALID_ARGUMENT', `invalid --compression "${text}"`, { hint: 'use gzip, zstd or uncompressed' });
+  return { type };
 }
 
 /** The stages and steps that would run, warnings in compiler style, then docker's closing line. */

@@ -19,7 +19,7 @@ function escapeToken(opts: ExpandOptions | undefined): EscapeToken {
  * Throws BerthError('SHELL_EXPANSION') on a syntax error or a failed `${v?msg}`.
  */
 export function expandWord(word: string, env: EnvLookup, opts?: ExpandOptions): ExpandResult<string> {
-  const lexer = new WordLexer(word, env, escapeToken(opts));
+  const lexer = new WordLexer(word, env, escapeToken(opts), opts?.skipQuotes === true);
   const sink = new StringSink();
   lexer.run(sink);
   return { value: sink.value, unmatched: lexer.unmatched, matched: lexer.matched };

@@ -24,6 +24,7 @@ export class WordLexer {
     private readonly word: string,
     private readonly env: EnvLookup,
     private readonly escape: EscapeToken,
+    private readonly skipQuotes = false,
   ) {
     this.chars = Array.from(word);
   }
@@ -43,8 +44,8 @@ export class WordLexer {
       if (ch === undefined) return undefined;
       this.pos++;
       if (stops.includes(ch)) return ch;
-      if (ch === "'") sink.quoted(this.readSingleQuoted());
-      else if (ch === '"') sink.quoted(this.readDoubleQuoted());
+      if (ch === "'" && !this.skipQuotes) sink.quoted(this.readSingleQuoted());
+      else if (ch === '"' && !this.skipQuotes) sink.quoted(this.readDoubleQuoted());
       else if (ch === '$') sink.expansion(this.readDollar());
       else if (ch === this.escape) {
         const escaped = this.chars[this.pos++];

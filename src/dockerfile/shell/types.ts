@@ -9,6 +9,11 @@ export type EnvLookup = (name: string) => string | undefined;
 export interface ExpandOptions {
   /** Default `'\\'`. With `` '`' `` the backslash is an ordinary character. */
   escapeToken?: EscapeToken;
+  /**
+   * Quotes are ordinary characters (BuildKit's SkipProcessQuotes, used for heredoc bodies: the body
+   * is a file or a script, its quotes belong to it); escapes and `$` expansions still apply.
+   */
+  skipQuotes?: boolean;
 }
 
 export interface ExpandResult<T> {

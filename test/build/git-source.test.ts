@@ -1,0 +1,153 @@
+// ADD of a git repository, end to end against a real `git daemon` on loopback (git:// protocol):
+// branch, tag, commit and `#ref:subdir` sources, --keep-git-dir, --checksum of the commit, the cache
+// keyed on the resolved commit (a push invalidates it), and the typed errors of bad sources.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { flattenImage } from '../helpers/flatten.ts';
+import { runcUnavailable } from '../runtime/helpers.ts';
+import { build, describeBuild, importBusybox, step, waitFor, type Built } from './e2e-helpers.ts';
+
+const BASE = 'gitsrc/busybox:1';
+const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+const skip = runcUnavailable() ?? (existsSync('/usr/bin/git') ? undefined : 'needs git');
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8' }).trim();
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+function ok(b: Built): void {
+  assert.equal(b.code, 0, `the build failed: ${describeBuild(b)}`);
+}
+
+describe('ADD of a git repository', { skip, concurrency: false }, () => {
+  let work: string;
+  let root: string;
+  let daemon: ChildProcess | undefined;
+  let url: string;
+  let first: string;
+  let n = 0;
+
+  before(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'berth-git-'));
+    root = path.join(work, 'root');
+    await importBusybox(root, work, BASE);
+    const served = path.join(work, 'served');
+    await mkdir(served);
+    git(served, 'init', '-q', '--bare', '-b', 'main', 'repo.git');
+    const wt = path.join(work, 'wt');
+    await mkdir(path.join(wt, 'sub'), { recursive: true });
+    git(wt, 'init', '-q', '-b', 'main');
+    await writeFile(path.join(wt, 'README'), 'version one\n');
+    await writeFile(path.join(wt, 'sub', 'inner.txt'), 'inner one\n');
+    git(wt, 'add', '.');
+    git(wt, 'commit', '-q', '-m', 'one');
+    first = git(wt, 'rev-parse', 'HEAD');
+    git(wt, 'tag', '-a', '-m', 'release 1', 'v1');
+    await writeFile(path.join(wt, 'README'), 'version two\n');
+    git(wt, 'commit', '-q', '-am', 'two');
+    git(wt, 'push', '-q', path.join(served, 'repo.git'), 'main', 'v1');
+    const port = await freePort();
+    daemon = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${served}`, '--listen=127.0.0.1', `--port=${port}`, served], { stdio: 'ignore', env: GIT_ENV });
+    url = `git://127.0.0.1:${port}/repo.git`;
+    await waitFor('git daemon', () => {
+      try {
+        execFileSync('git', ['ls-remote', url], { stdio: 'ignore', env: GIT_ENV });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 30_000);
+  });
+  after(async () => {
+    daemon?.kill();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  async function buildIt(dockerfile: string, tag: string): Promise<Built> {
+    const ctx = path.join(work, `ctx-${++n}`);
+    await mkdir(ctx, { recursive: true });
+    await writeFile(path.join(ctx, 'Dockerfile'), dockerfile);
+    return build(root, ['-t', tag, ctx]);
+  }
+  async function rootfs(tag: string): Promise<string> {
+    const fs = path.join(work, `fs-${++n}`);
+    await mkdir(fs, { recursive: true });
+    await flattenImage(root, tag, fs);
+    return fs;
+  }
+  const read = (fs: string, p: string): string => readFileSync(path.join(fs, p), 'utf8');
+
+  it('adds a branch, a tag, a commit and a #ref:subdir; .git only with --keep-git-dir', async () => {
+    const b = await buildIt(`FROM ${BASE}
+ADD ${url} /head
+ADD ${url}#v1 /tag/
+ADD ${url}#${first} /commit
+ADD ${url}#main:sub /subdir
+ADD --keep-git-dir ${url}#main /kept
+`, 'gitsrc/forms:1');
+    ok(b);
+    const fs = await rootfs('gitsrc/forms:1');
+    assert.equal(read(fs, 'head/README'), 'version two\n');
+    assert.equal(read(fs, 'tag/README'), 'version one\n');
+    assert.equal(read(fs, 'commit/README'), 'version one\n');
+    assert.equal(read(fs, 'commit/sub/inner.txt'), 'inner one\n');
+    assert.equal(read(fs, 'subdir/inner.txt'), 'inner one\n');
+    assert.equal(existsSync(path.join(fs, 'subdir/README')), false);
+    assert.equal(existsSync(path.join(fs, 'head/.git')), false, 'no .git without --keep-git-dir');
+    assert.equal(existsSync(path.join(fs, 'kept/.git/HEAD')), true, '--keep-git-dir keeps .git');
+    assert.equal(git(path.join(fs, 'kept'), 'rev-parse', 'HEAD'), git(path.join(work, 'wt'), 'rev-parse', 'main'));
+    const history = step(b, `ADD ${url}#v1`);
+    assert.ok(history);
+  });
+
+  it('--checksum must match the resolved commit', async () => {
+    ok(await buildIt(`FROM ${BASE}\nADD --checksum=${first} ${url}#v1 /ok/\n`, 'gitsrc/sum:1'));
+    const bad = await buildIt(`FROM ${BASE}\nADD --checksum=${'0'.repeat(40)} ${url}#v1 /bad/\n`, 'gitsrc/sum:2');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, new RegExp(`expected checksum to match 0{40}, got ${first}`));
+    assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('is cached by the commit a ref resolves to: a push to the branch invalidates it', async () => {
+    const df = `FROM ${BASE}\nADD ${url}#main /app\n`;
+    ok(await buildIt(df, 'gitsrc/cache:1'));
+    const again = await buildIt(df, 'gitsrc/cache:1');
+    ok(again);
+    assert.equal(step(again, 'ADD').cached, true, again.stderr);
+    const wt = path.join(work, 'wt');
+    await writeFile(path.join(wt, 'README'), 'version three\n');
+    git(wt, 'commit', '-q', '-am', 'three');
+    git(wt, 'push', '-q', path.join(work, 'served', 'repo.git'), 'main');
+    const pushed = await buildIt(df, 'gitsrc/cache:2');
+    ok(pushed);
+    assert.equal(step(pushed, 'ADD').cached, false, pushed.stderr);
+    assert.equal(read(await rootfs('gitsrc/cache:2'), 'app/README'), 'version three\n');
+  });
+
+  it('bad git sources fail with typed errors', async () => {
+    const missing = await buildIt(`FROM ${BASE}\nADD ${url}#no-such-branch /x\n`, 'gitsrc/bad:1');
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /has no branch or tag "no-such-branch"/);
+    const sub = await buildIt(`FROM ${BASE}\nADD ${url}#main:nowhere /x\n`, 'gitsrc/bad:2');
+    assert.notEqual(sub.code, 0);
+    assert.match(sub.stderr, /"nowhere" is not a directory in commit/);
+    const copy = await buildIt(`FROM ${BASE}\nCOPY ${url} /x\n`, 'gitsrc/bad:3');
+    assert.notEqual(copy.code, 0);
+    assert.match(copy.stderr, /source can't be a git ref for COPY/);
+    for (const b of [missing, sub, copy]) assert.doesNotMatch(b.stderr, /\n\s+at /, 'no stack trace');
+  });
+});
