@@ -11,6 +11,7 @@ import { hostPlatform, parsePlatform } from '../plan/index.ts';
 import { ingestLayer } from '../store/ingest-layer.ts';
 import type { Store, StoredImage } from '../store/index.ts';
 import { BerthError } from '../util/errors.ts';
+import { imageUsers } from './container-users.ts';
 import { familiar, normalizeName, openStore, resolveImage } from './image-resolve.ts';
 
 export interface ImportOptions {
@@ -149,6 +150,25 @@ export async function removeImages(root: string, names: readonly string[], opts:
       }
       if (img.tags.length > 1 && !opts.force && (byName === undefined || !img.tags.includes(byName))) {
         throw new BerthError('INVALID_ARGUMENT', `conflict: unable to delete ${img.config.slice(7, 19)} (must be forced) - image is referenced in multiple repositories`, { hint: 'remove the tags one by one, or use -f' });
+      }
+      // A container's image stays while the container exists; with -f a stopped one's image loses its tags only.
+      const users = await imageUsers(store, img.manifest);
+      if (users.length > 0) {
+        const named = byName !== undefined && img.tags.includes(byName);
+        const running = users.find((u) => u.running);
+        const shortImage = img.config.slice(7, 19);
+        if (running && opts.force) throw new BerthError('INVALID_ARGUMENT', `conflict: unable to delete ${shortImage} (cannot be forced) - image is being used by running container ${running.id.slice(0, 12)}`, { hint: `stop and remove the container first (berth rm -f ${running.id.slice(0, 12)})` });
+        if (!opts.force) {
+          const user = users[0]!;
+          const hint = `remove the container first (berth rm ${user.id.slice(0, 12)})`;
+          if (named) throw new BerthError('INVALID_ARGUMENT', `conflict: unable to remove repository reference "${name}" (must force) - container ${user.id.slice(0, 12)} is using its referenced image ${shortImage}`, { hint });
+          throw new BerthError('INVALID_ARGUMENT', `conflict: unable to delete ${shortImage} (must be forced) - image is being used by ${user.running ? 'running' : 'stopped'} container ${user.id.slice(0, 12)}`, { hint });
+        }
+        for (const t of img.tags) {
+          await store.untag(t);
+          results.push({ untagged: familiar(t) });
+        }
+        continue;
       }
       const tags = await store.removeImage(img.manifest);
       for (const t of tags) results.push({ untagged: familiar(t) });

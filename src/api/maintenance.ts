@@ -1,5 +1,6 @@
 // Store maintenance: `berth system check [--repair]` and `berth image prune [-a]`.
 import { checkStore, type CheckProblem } from '../store/index.ts';
+import { imagesInUse } from './container-users.ts';
 import { openStore } from './image-resolve.ts';
 
 export async function systemCheck(root: string, opts: { repair?: boolean } = {}): Promise<CheckProblem[]> {
@@ -18,8 +19,10 @@ export async function pruneImages(root: string, opts: { all?: boolean } = {}): P
   const store = await openStore(root);
   const deleted: string[] = [];
   const untagged: string[] = [];
+  const inUse = await imagesInUse(store);
   for (const img of await store.images()) {
     if (!opts.all && img.tags.length > 0) continue;
+    if (inUse.has(img.manifest)) continue; // as docker: an image a container uses is never pruned
     untagged.push(...(await store.removeImage(img.manifest)));
     deleted.push(img.config);
   }
