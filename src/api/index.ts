@@ -12,6 +12,7 @@ export type { CheckProblem } from '../store/index.ts';
 export { saveImages, saveImagesToFile, loadImages, type LoadedImage } from './archive.ts';
 export { diskUsage, type UsageRow } from './disk-usage.ts';
 export { buildImage, type BuildImageOptions, type BuildImageResult } from './build-image.ts';
+export { contextFromStream, type StdinContext } from './stdin-context.ts';
 export type { BuildEvent } from '../build/index.ts';
 export { pullImage, type PullImageOptions, type PullImageResult } from './registry-pull.ts';
 export { pushImage, type PushImageOptions, type PushedTag } from './registry-push.ts';

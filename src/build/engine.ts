@@ -6,6 +6,7 @@ import { platformArgs, type BuildPlan, type PlanStage } from '../plan/index.ts';
 import type { Store } from '../store/index.ts';
 import { BerthError } from '../util/errors.ts';
 import { stepKey } from './cache-key.ts';
+import { locatedAt } from './located.ts';
 import { parseTriggers } from './onbuild.ts';
 import { StageVars } from './stage-vars.ts';
 import { executeStep, type StepContext } from './steps/execute.ts';
@@ -154,7 +155,9 @@ export async function runEngine(deps: EngineDeps, req: EngineRequest): Promise<S
       const id = `${stage.index}/${i}`;
       deps.emit({ type: 'step-start', id, stage: stageName(stage), index: i + 1, total: steps.length, text: inst.original });
       const started = Date.now();
-      const result = await executeStep(ctx, { id, inst, stepIndex, state, key, cache });
+      const result = await executeStep(ctx, { id, inst, stepIndex, state, key, cache }).catch((e: unknown) => {
+        throw locatedAt(e, stepIndex >= 0 ? inst.range : undefined); // a trigger has no line in this Dockerfile
+      });
       state = result.state;
       key = result.key;
       if (result.cached) deps.emit({ type: 'step-cached', id });
