@@ -13,6 +13,8 @@ import { BerthError } from '../util/errors.ts';
 import { readDockerfile } from './check-build.ts';
 import { normalizeName, openStore, resolveImage } from './image-resolve.ts';
 import { buildPorts } from './build-ports.ts';
+import { baseImageResolver } from './base-image-resolver.ts';
+import type { RegistryCallOptions } from './registry-common.ts';
 import { parseOutput, writeOutput } from '../exporters/build-output.ts';
 
 export interface BuildImageOptions {
@@ -34,6 +36,10 @@ export interface BuildImageOptions {
   platform?: readonly string[];
   /** Compression of the layers the image is stored (and exported) with; uncompressed when left out. */
   compression?: LayerCompressionOptions | undefined;
+  /** `--pull`: pull every base image, even one the store has (a missing one is always pulled). */
+  pull?: boolean;
+  /** Settings and credentials for pulling base images. */
+  registry?: RegistryCallOptions;
   signal?: AbortSignal;
   onEvent?: (e: BuildEvent) => void;
 }
@@ -87,11 +93,8 @@ export async function buildImage(root: string, opts: BuildImageOptions): Promise
   return store.write(async () => {
     const result = await runEngine({
       store,
-      resolveImage: (ref) => storedImage(store, ref).then((img) => warnForeignBase(ref, img, emit)).catch((e: unknown) => {
-        if (e instanceof BerthError && e.code === 'NOT_FOUND') {
-          throw new BerthError('NOT_FOUND', `base image ${ref} is not in the store`, { cause: e, hint: `load or import it first (berth load / berth import); pulling from a registry comes with berth pull` });
-        }
-        throw e;
+      resolveImage: baseImageResolver(store, (ref) => storedImage(store, ref).then((img) => warnForeignBase(ref, img, emit)), {
+        pull: opts.pull ?? false, ...(opts.registry ?? {}), ...(opts.signal ? { signal: opts.signal } : {}),
       }),
       runContainer: ports.runContainer,
       copyFiles: (req: CopyRequest) => ports.copyFiles(req),
