@@ -1,6 +1,6 @@
 // `berth build`: docker's build flags, and the action (only `--check` reaches the library so far).
 import type { Command } from 'commander';
-import { buildImage, checkBuild } from '../../api/index.ts';
+import { buildImage, checkBuild, contextFromStream } from '../../api/index.ts';
 import { globalOptions } from '../globals.ts';
 import { PlainProgress } from '../progress-plain.ts';
 import type { CheckReport } from '../../api/index.ts';
@@ -71,12 +71,22 @@ export function defineBuild(program: Command): void {
 
 /** Runs `berth build` and returns the exit code. */
 export async function runBuild(opts: BuildOptions, root: string): Promise<number> {
-  if (opts.context === '-' || /^(https?:\/\/|git@|git:\/\/)/.test(opts.context)) {
-    throw new BerthError('NOT_IMPLEMENTED', `a build context from ${opts.context === '-' ? 'stdin' : 'a URL'} is not supported yet`, {
-      hint: 'pass a directory as PATH; the Dockerfile can still come from stdin with `-f -`',
+  if (/^(https?:\/\/|git@|git:\/\/)/.test(opts.context)) {
+    throw new BerthError('NOT_IMPLEMENTED', 'a build context from a URL is not supported yet', {
+      hint: 'clone or download it and pass the directory as PATH, or pipe a tar archive of it to `berth build -`',
     });
   }
-  const dockerfileText = opts.file === '-' ? await readStdinText() : undefined;
+  if (opts.context !== '-') return runBuildIn(opts, root, opts.file === '-' ? await readStdinText() : undefined);
+  // `-`: stdin is the Dockerfile (empty context) or a tar archive of the context.
+  const stdin = await contextFromStream(root, process.stdin, opts.file);
+  try {
+    return await runBuildIn({ ...opts, context: stdin.contextDir, file: stdin.dockerfile }, root, stdin.dockerfileText);
+  } finally {
+    await stdin.dispose();
+  }
+}
+
+async function runBuildIn(opts: BuildOptions, root: string, dockerfileText: string | undefined): Promise<number> {
   const buildArgs = parseKeyValues(opts.buildArg ?? []);
   // As buildx and buildctl do: the client's SOURCE_DATE_EPOCH becomes the build arg unless one is given.
   if (process.env.SOURCE_DATE_EPOCH && !('SOURCE_DATE_EPOCH' in buildArgs)) buildArgs.SOURCE_DATE_EPOCH = process.env.SOURCE_DATE_EPOCH;
