@@ -1,0 +1,93 @@
+// Helpers for the container tests: the bundled CLI (as users run it) against a temp store, a busybox image with a few configs, leftover checks.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeBusyboxRootfs } from '../runtime/helpers.ts';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = path.join(REPO, 'bin', 'berth');
+
+export interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `bin/berth --root ROOT ...args` (the bundle `npm test` builds first) to its end. */
+export function berth(root: string, args: readonly string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Ran {
+  const r = spawnSync(process.execPath, [BIN, '--root', root, ...args], {
+    cwd: REPO, encoding: 'utf8', input: opts.input ?? '', env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 180_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same, asynchronously (for a foreground run that another call signals meanwhile). */
+export function berthAsync(root: string, args: readonly string[]): { pid: number; done: Promise<Ran> } {
+  const child = spawn(process.execPath, [BIN, '--root', root, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const done = new Promise<Ran>((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+  return { pid: child.pid!, done };
+}
+
+export function describe(r: Ran): string {
+  return `exit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
+}
+
+/** Images made from one busybox rootfs (all applets, users alice/bob/nobody), differing only in config. */
+export const IMAGES: Record<string, string[]> = {
+  'ctest/plain': [],
+  'ctest/cmd': ['CMD ["echo", "from", "cmd"]'],
+  'ctest/ep': ['ENTRYPOINT ["echo", "ep"]', 'CMD ["default", "args"]'],
+  'ctest/ep-shell': ['ENTRYPOINT echo shell-form $0 "$@"', 'CMD ["ignored"]'],
+  'ctest/cfg': ['ENV FOO=bar GREETING="hello world"', 'WORKDIR /srv/app', 'USER alice', 'CMD ["sh", "-c", "echo $FOO; pwd; id"]'],
+  'ctest/stopsig': ['STOPSIGNAL SIGUSR1', 'CMD ["sh"]'],
+  'ctest/web': ['EXPOSE 80/tcp', 'CMD ["httpd", "-f", "-v", "-p", "80", "-h", "/www"]'],
+};
+
+/** Writes the busybox rootfs tarball (with /www/index.html) to `work` and imports every image of IMAGES into the store. */
+export async function importImages(root: string, work: string): Promise<string> {
+  const dir = path.join(work, 'busybox-rootfs');
+  await makeBusyboxRootfs(dir);
+  for (const d of ['tmp', 'www', 'srv']) await mkdir(path.join(dir, d));
+  await chmod(path.join(dir, 'tmp'), 0o1777);
+  execFileSync('sh', ['-c', `echo '<h1>served by berth</h1>' > ${path.join(dir, 'www', 'index.html')}`]);
+  const tarFile = path.join(work, 'busybox.tar');
+  execFileSync('tar', ['--numeric-owner', '--sort=name', '-C', dir, '-cf', tarFile, '.']);
+  for (const [ref, changes] of Object.entries(IMAGES)) {
+    const r = berth(root, ['import', ...changes.flatMap((c) => ['-c', c]), tarFile, ref]);
+    if (r.code !== 0) throw new Error(`berth import ${ref} failed: ${describe(r)}`);
+  }
+  return tarFile;
+}
+
+/** The record berth keeps for a container (docker inspect's shape). */
+export function record(root: string, id: string): { Id: string; Name: string; State: { Status: string; Pid: number; ExitCode: number; Running: boolean } } {
+  return JSON.parse(readFileSync(path.join(root, 'containers', id, 'config.json'), 'utf8'));
+}
+
+/** What of container `id` is left on the host: mounts below its directory, processes naming it, runc state, its network namespace. */
+export function leftovers(root: string, id: string, netns?: string): string[] {
+  const out: string[] = [];
+  const dir = path.join(root, 'containers', id);
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const point = line.split(' ')[4];
+    if (point !== undefined && (point.startsWith(dir) || point.startsWith(path.join(root, 'bundles', id.slice(0, 12))))) out.push(`mount ${point}`);
+  }
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (cmdline.includes(id) || cmdline.includes(`${id.slice(0, 12)} `)) out.push(`process ${pid}: ${cmdline}`);
+      if (netns !== undefined && readlinkSync(`/proc/${pid}/ns/net`) === netns) out.push(`process ${pid} in the container's network namespace: ${cmdline}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  if (existsSync(path.join(root, 'runc', id.slice(0, 12)))) out.push('runc state');
+  if (existsSync(dir)) out.push(`directory ${dir}`);
+  return out;
+}
