@@ -10,7 +10,7 @@ import { manifestLinks } from '../store/index.ts';
 import { tempName } from '../util/atomic-file.ts';
 import { BerthError } from '../util/errors.ts';
 import { openStore } from './image-resolve.ts';
-import { defaultCredentials } from './registry-credentials.ts';
+import { credentialLookup } from '../registry/credentials.ts';
 import { recordSources, settingsFrom, type RegistryCallOptions } from './registry-common.ts';
 
 export interface PullImageOptions extends RegistryCallOptions {
@@ -66,7 +66,7 @@ export async function pullIntoStore(store: Store, ref: Reference, opts: PullImag
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   return store.write(async () => {
     const pulled = await pullFromRegistry(ref, storeSink(store), {
-      settings: settingsFrom(opts), credentials: opts.credentials ?? defaultCredentials(), signal: opts.signal,
+      settings: settingsFrom(opts), credentials: opts.credentials ?? credentialLookup(), signal: opts.signal,
       platform, onEvent: opts.onEvent, idleTimeoutMs: opts.idleTimeoutMs,
     });
     const known = pulled.diffSizes.includes(undefined) ? await knownDiffSizes(store, pulled.layers.map((l) => l.digest)) : new Map<string, number>();

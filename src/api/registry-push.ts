@@ -8,7 +8,7 @@ import { pushImage as pushToRegistry, type PushBlob, type PushSource } from '../
 import type { Store } from '../store/index.ts';
 import { BerthError } from '../util/errors.ts';
 import { openStore } from './image-resolve.ts';
-import { defaultCredentials } from './registry-credentials.ts';
+import { credentialLookup } from '../registry/credentials.ts';
 import { readSources, recordSources, settingsFrom, type RegistryCallOptions } from './registry-common.ts';
 
 export interface PushImageOptions extends RegistryCallOptions {
@@ -91,7 +91,7 @@ export async function pushImage(root: string, reference: string, opts: PushImage
       const tref = parseReference(target.tag);
       const source = await pushSource(store, target.manifest, tref, memo);
       const r = await pushToRegistry(tref, source, {
-        settings: settingsFrom(opts), credentials: opts.credentials ?? defaultCredentials(), signal: opts.signal, onEvent: opts.onEvent, idleTimeoutMs: opts.idleTimeoutMs,
+        settings: settingsFrom(opts), credentials: opts.credentials ?? credentialLookup(), signal: opts.signal, onEvent: opts.onEvent, idleTimeoutMs: opts.idleTimeoutMs,
       });
       await recordSources(store, tref.name, [source.config.digest, ...source.layers.map((l) => l.digest)]).catch(() => undefined);
       out.push({ tag: tref.familiar(), ...r });

@@ -1,6 +1,13 @@
 // `berth login`: docker's flags for storing registry credentials.
 import type { Command } from 'commander';
-import { notImplemented } from '../options.ts';
+import { BerthError, login } from '../../api/index.ts';
+import { readStdinText } from '../stdin.ts';
+
+interface LoginFlags {
+  username?: string;
+  password?: string;
+  passwordStdin?: boolean;
+}
 
 export function defineLogin(program: Command): void {
   program
@@ -12,5 +19,21 @@ export function defineLogin(program: Command): void {
     .option('-p, --password <string>', 'Password or Personal Access Token (PAT)')
     .option('--password-stdin', 'Take the Password or Personal Access Token (PAT) from stdin')
     .option('-u, --username <string>', 'Username')
-    .action(notImplemented);
+    .action(async (server: string | undefined, flags: LoginFlags) => {
+      let password = flags.password;
+      if (flags.passwordStdin) {
+        if (password !== undefined) throw new BerthError('INVALID_ARGUMENT', '--password and --password-stdin are mutually exclusive');
+        if (flags.username === undefined) throw new BerthError('INVALID_ARGUMENT', 'Must provide --username with --password-stdin');
+        // docker trims the trailing newline (and carriage return) an `echo` or a file leaves.
+        password = (await readStdinText()).replace(/\r?\n$/, '');
+      } else if (password !== undefined) {
+        process.stderr.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
+      }
+      if (flags.username !== undefined && password === undefined) {
+        throw new BerthError('INVALID_ARGUMENT', 'Cannot perform an interactive login from a non TTY device', { hint: 'give the password with --password-stdin' });
+      }
+      const r = await login(server, { username: flags.username, password });
+      if (r.reused) process.stdout.write('Authenticating with existing credentials...\n');
+      process.stdout.write('Login Succeeded\n');
+    });
 }

@@ -1,6 +1,6 @@
 // `berth logout`: docker's arguments for forgetting registry credentials.
 import type { Command } from 'commander';
-import { notImplemented } from '../options.ts';
+import { logout } from '../../api/index.ts';
 
 export function defineLogout(program: Command): void {
   program
@@ -9,5 +9,8 @@ export function defineLogout(program: Command): void {
     .summary('Log out from a registry')
     .usage('[SERVER]')
     .argument('[server]')
-    .action(notImplemented);
+    .action(async (server: string | undefined) => {
+      const r = await logout(server);
+      process.stdout.write(r.removed ? `Removing login credentials for ${r.server}\n` : `Not logged in to ${r.server}\n`);
+    });
 }
