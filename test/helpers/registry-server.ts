@@ -287,7 +287,9 @@ class Registry implements RegistryServer {
     const problems: string[] = [];
     const { repositories } = await this.json<{ repositories: string[] }>('/v2/_catalog?n=1000');
     for (const repo of repositories) {
-      const { tags } = await this.json<{ tags: string[] | null }>(`/v2/${repo}/tags/list`);
+      // A repository holding blobs but no manifest yet (an unfinished push) has no tags to list.
+      const listed = await this.api(`/v2/${repo}/tags/list`);
+      const tags = listed.status === 404 ? [] : ((await listed.json()) as { tags: string[] | null }).tags;
       for (const tag of tags ?? []) await this.checkManifest(repo, tag, `${repo}:${tag}`, problems);
     }
     return problems;
