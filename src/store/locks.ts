@@ -3,12 +3,7 @@
 // shared for its whole operation, prune holds it exclusive. Byte 1 serializes updates of refs.json;
 // byte 2 serializes changes to the containers' records (names must stay unique).
 import { open, type FileHandle } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-
-interface NativeLocks {
-  waitForLock(fd: number, offset: number, length: number, opts: { shared?: boolean }): Promise<void>;
-}
-const native = createRequire(import.meta.url)('fs-native-extensions') as NativeLocks;
+import { nativeLocks } from './native-locks.ts';
 
 export type LockRange = 'gc' | 'refs' | 'containers';
 const OFFSET: Record<LockRange, number> = { gc: 0, refs: 1, containers: 2 };
@@ -27,7 +22,7 @@ export class StoreLocks {
   async with<T>(range: LockRange, mode: 'shared' | 'exclusive', fn: () => Promise<T>): Promise<T> {
     const fh: FileHandle = await open(this.file, 'a+', 0o600);
     try {
-      await native.waitForLock(fh.fd, OFFSET[range], 1, { shared: mode === 'shared' });
+      await nativeLocks().waitForLock(fh.fd, OFFSET[range], 1, { shared: mode === 'shared' });
       return await fn();
     } finally {
       await fh.close(); // closing the description releases its OFD locks
