@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # postgresql-client: psql, with which the examples test queries examples/postgres from the host;
 # curl: the demo fetches a page from the container it runs; docker-registry, apache2-utils (htpasswd),
 # openssl: the registry tests run Distribution with TLS and bcrypt Basic auth.
-APT_PACKAGES=(busybox-static docker.io skopeo umoci zstd python3 slirp4netns postgresql-client curl docker-registry apache2-utils openssl tini ${BERTH_APT_PACKAGES:-})
+APT_PACKAGES=(busybox-static docker.io skopeo umoci zstd python3 slirp4netns postgresql-client curl docker-registry apache2-utils openssl tini openssh-client ${BERTH_APT_PACKAGES:-})
 
 if ((${#APT_PACKAGES[@]})); then
   missing=()

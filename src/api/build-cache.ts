@@ -1,8 +1,10 @@
 // `berth builder prune`: the build cache is the step records under <root>/cache/steps, the context
-// checksum memo, and the layers only those records keep (stages that are not part of any image,
-// failed builds). All of it is disposable: a build without it just runs its steps again.
-import { readdir, rm, stat } from 'node:fs/promises';
+// checksum memo, the layers only those records keep (stages that are not part of any image,
+// failed builds), and the RUN --mount=type=cache directories (as docker's builder prune removes
+// cache mounts). All of it is disposable: a build without it just runs its steps again.
+import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { pruneCacheDirs } from '../build/index.ts';
 import { CacheIndex } from '../cache/index.ts';
 import { openStore } from './image-resolve.ts';
 
@@ -19,6 +21,15 @@ async function bytesIn(dir: string): Promise<number> {
   return total;
 }
 
+/** Bytes of the regular files under `dir` (a cache mount's contents). */
+async function treeSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])) {
+    if (e.isFile()) total += (await lstat(path.join(e.parentPath ?? e.path, e.name)).catch(() => undefined))?.size ?? 0;
+  }
+  return total;
+}
+
 export async function pruneBuildCache(root: string): Promise<BuildCachePruneResult> {
   const store = await openStore(root);
   const cacheDir = path.join(store.layout.root, 'cache');
@@ -29,6 +40,7 @@ export async function pruneBuildCache(root: string): Promise<BuildCachePruneResu
   let reclaimed = (await bytesIn(stepsDir)) + (await bytesIn(memoDir));
   reclaimed += (await stat(oldMemo).catch(() => undefined))?.size ?? 0;
   const records = await new CacheIndex(stepsDir, store.layout.tmpDir).clear();
+  reclaimed += await pruneCacheDirs(store.layout.root, treeSize);
   await rm(memoDir, { recursive: true, force: true });
   await rm(oldMemo, { force: true });
   // With the records gone, the layers only they referenced are garbage like any unreferenced blob.

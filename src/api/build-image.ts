@@ -13,6 +13,7 @@ import { BerthError } from '../util/errors.ts';
 import { readDockerfile } from './check-build.ts';
 import { normalizeName, openStore, resolveImage } from './image-resolve.ts';
 import { buildPorts } from './build-ports.ts';
+import { parseEntitlements, readBuildSecrets, sshAgentSockets } from './build-secrets.ts';
 import { baseImageResolver } from './base-image-resolver.ts';
 import type { RegistryCallOptions } from './registry-common.ts';
 import { parseOutput, writeOutput } from '../exporters/build-output.ts';
@@ -40,6 +41,12 @@ export interface BuildImageOptions {
   pull?: boolean;
   /** Settings and credentials for pulling base images. */
   registry?: RegistryCallOptions;
+  /** `--secret` specs (docker's syntax: id=NAME,src=FILE|env=VAR). */
+  secrets?: readonly string[];
+  /** `--ssh` specs (default|ID=SOCKET). */
+  ssh?: readonly string[];
+  /** `--allow` entitlements (network.host, security.insecure). */
+  allow?: readonly string[];
   signal?: AbortSignal;
   onEvent?: (e: BuildEvent) => void;
 }
@@ -81,6 +88,8 @@ export async function buildImage(root: string, opts: BuildImageOptions): Promise
   try { checkPlatforms(plan); } catch (e) { throw atDockerfileLine(e, file, text); }
   const epoch = sourceDateEpoch(plan);
   const compression = layerCompressionOf(opts.compression, outputs);
+  // Read before any work, so a missing secret file or agent fails the build at once.
+  const runAccess = { secrets: await readBuildSecrets(opts.secrets ?? []), ssh: await sshAgentSockets(opts.ssh ?? []), allow: parseEntitlements(opts.allow ?? []) };
   const emit = opts.onEvent ?? ((): void => undefined);
   for (const w of warnings) emit({ type: 'warning', message: `${file}${w.range ? `:${w.range.start.line}` : ''}: ${w.message}`, ...(w.range ? { line: w.range.start.line } : {}) });
 
@@ -97,10 +106,11 @@ export async function buildImage(root: string, opts: BuildImageOptions): Promise
         pull: opts.pull ?? false, ...(opts.registry ?? {}), ...(opts.signal ? { signal: opts.signal } : {}),
       }),
       runContainer: ports.runContainer,
+      contextMount: ports.contextMount,
       copyFiles: (req: CopyRequest) => ports.copyFiles(req),
       checksum: (req: CopyRequest) => ports.checksum(req),
       emit,
-    }, { plan, noCache: opts.noCache ?? false, network: opts.network ?? 'default', ...(opts.signal ? { signal: opts.signal } : {}) })
+    }, { plan, noCache: opts.noCache ?? false, network: opts.network ?? 'default', ...(opts.signal ? { signal: opts.signal } : {}), ...runAccess })
       .catch((e: unknown) => { throw atDockerfileLine(e, file, text); });
 
     const rewriteTimestamp = !outputs.some((o) => o.rewriteTimestamp === false);

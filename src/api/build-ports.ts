@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ContainerRun, CopyRequest } from '../build/index.ts';
+import type { ContainerRun, CopyRequest, EngineDeps } from '../build/index.ts';
 import { contentChecksum, copyFiles, type ChecksumMemo, type CopySource } from '../build/copy/index.ts';
 import type { ContextEntry } from '../context/index.ts';
 import { resolveUser, runContainer } from '../runtime/index.ts';
@@ -15,6 +15,7 @@ const NETWORK = { default: 'isolated', none: 'none', host: 'host' } as const;
 
 export interface BuildPorts {
   runContainer(run: ContainerRun): Promise<number>;
+  contextMount: EngineDeps['contextMount'];
   copyFiles(req: CopyRequest): Promise<void>;
   checksum(req: CopyRequest): Promise<string>;
   /** Writes the checksum memo back if it changed. */
@@ -44,8 +45,9 @@ export function buildPorts(store: Store, contextDir: string, entries: () => Prom
       set: (k, v) => { used.add(k); m.set(k, v); dirty = true; },
     };
   };
-  const sourceOf = async (req: CopyRequest): Promise<CopySource> =>
+  const sourceOf = async (req: Pick<CopyRequest, 'from'>): Promise<CopySource> =>
     req.from.kind === 'dir' ? { kind: 'dir', dir: req.from.dir } : { kind: 'context', dir: contextDir, entries: await entries() };
+  const contextRequest = { from: { kind: 'context' } } as const;
   const select = (req: CopyRequest) => ({
     sources: req.sources,
     excludes: req.instruction.excludes,
@@ -60,10 +62,15 @@ export function buildPorts(store: Store, contextDir: string, entries: () => Prom
         spec: {
           args: run.args, env: run.env, cwd: run.cwd, rootfs: run.rootfs, hostname: 'buildkitsandbox',
           user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids }, network: NETWORK[run.network],
-          ...(run.heredocDir ? { mounts: [{ type: 'bind' as const, source: run.heredocDir, destination: '/dev/pipes', readonly: true }] } : {}),
+          mounts: [
+            ...(run.heredocDir ? [{ type: 'bind' as const, source: run.heredocDir, destination: '/dev/pipes', readonly: true }] : []),
+            ...(run.mounts ?? []),
+          ],
+          ...(run.privileged ? { privileged: true } : {}),
         },
         stdout: run.stdout, stderr: run.stderr,
         ...(run.signal ? { signal: run.signal } : {}),
+        ...(run.bundlesDir ? { bundlesDir: run.bundlesDir } : {}),
       });
       return result.exitCode;
     },
@@ -72,6 +79,16 @@ export function buildPorts(store: Store, contextDir: string, entries: () => Prom
         ...select(req), source: await sourceOf(req), dest: req.dest, workdir: req.workdir, destRoot: req.destRoot,
         chown: req.chown, chmod: req.instruction.chmod,
       });
+    },
+    contextMount: {
+      async checksum(source) {
+        return (await contentChecksum({ source: await sourceOf(contextRequest), sources: [source], memo: await loadMemo() })).digest;
+      },
+      async copy(source, dest) {
+        await copyFiles({
+          source: await sourceOf(contextRequest), sources: [source], dest: `/${path.basename(dest)}`, workdir: '/', destRoot: path.dirname(dest),
+        });
+      },
     },
     async checksum(req) {
       const r = await contentChecksum({ ...select(req), source: await sourceOf(req), memo: await loadMemo() });

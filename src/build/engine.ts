@@ -8,6 +8,7 @@ import { BerthError } from '../util/errors.ts';
 import { stepKey } from './cache-key.ts';
 import { locatedAt } from './located.ts';
 import { parseTriggers } from './onbuild.ts';
+import type { Entitlement } from './run-entitlements.ts';
 import { StageVars } from './stage-vars.ts';
 import { executeStep, type StepContext } from './steps/execute.ts';
 import type { BuildEvent, BuildState, ContainerRunner, CopyRequest, ImageResolver } from './types.ts';
@@ -23,6 +24,8 @@ export interface EngineDeps {
   copyFiles(req: CopyRequest): Promise<void>;
   /** Checksum of what a COPY/ADD reads (content and metadata, not mtimes), for its cache key. */
   checksum(req: CopyRequest): Promise<string>;
+  /** RUN --mount=type=bind from the context: the checksum of `source` (for the key), a copy of it (ignored files left out) at `dest`. */
+  contextMount: { checksum(source: string): Promise<string>; copy(source: string, dest: string): Promise<void> };
   emit(event: BuildEvent): void;
 }
 
@@ -31,6 +34,12 @@ export interface EngineRequest {
   noCache: boolean;
   network: 'default' | 'none' | 'host';
   signal?: AbortSignal;
+  /** `--secret` values by id: mounted for a step, never in a key, a layer or an event. */
+  secrets?: ReadonlyMap<string, Buffer>;
+  /** `--ssh` agent sockets by id. */
+  ssh?: ReadonlyMap<string, string>;
+  /** `--allow` entitlements. */
+  allow?: ReadonlySet<Entitlement>;
 }
 
 export interface StageResult {

@@ -3,6 +3,7 @@
 import type { Writable } from 'node:stream';
 import type { CopyInstruction, AddInstruction } from '../dockerfile/instructions/index.ts';
 import type { ImageConfig } from '../oci/index.ts';
+import type { ExtraMount } from '../runtime/index.ts';
 
 export interface LayerRef {
   diffId: string;
@@ -48,6 +49,12 @@ export interface ContainerRun {
   signal?: AbortSignal;
   /** A host directory bound read-only at /dev/pipes (a RUN heredoc with a `#!` line is run from there). */
   heredocDir?: string;
+  /** RUN --mount: binds and tmpfs mounts over the rootfs. */
+  mounts?: ExtraMount[];
+  /** RUN --security=insecure. */
+  privileged?: boolean;
+  /** Where runc's bundle goes when the process's spec holds a secret (a tmpfs). */
+  bundlesDir?: string;
 }
 
 /** Runs one process in a container over `rootfs`; resolves with its exit code. */

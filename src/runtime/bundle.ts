@@ -20,9 +20,8 @@ export function checkContainerId(id: string): string {
   return id;
 }
 
-/** Creates `<stateRoot>/bundles/<id>` (mode 0700); an existing one means the id is taken. */
-export async function createBundleDir(stateRoot: string, id: string): Promise<string> {
-  const bundles = path.join(stateRoot, 'bundles');
+/** Creates `<bundles>/<id>` (mode 0700; bundles defaults to `<stateRoot>/bundles`); an existing one means the id is taken. */
+export async function createBundleDir(stateRoot: string, id: string, bundles = path.join(stateRoot, 'bundles')): Promise<string> {
   await mkdir(bundles, { recursive: true, mode: 0o700 });
   const dir = path.join(bundles, checkContainerId(id));
   try {
@@ -84,4 +83,11 @@ export async function nofileCeiling(): Promise<number | undefined> {
   const limits = await readFile('/proc/self/limits', 'utf8').catch(() => '');
   const hard = /^Max open files\s+\S+\s+(\d+)/m.exec(limits)?.[1];
   return hard === undefined ? undefined : Number(hard);
+}
+
+/** This process's capability bounding set (CapBnd), if /proc says. */
+export async function capabilityBound(): Promise<bigint | undefined> {
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  const hex = /^CapBnd:\s*([0-9a-f]+)/m.exec(status)?.[1];
+  return hex === undefined ? undefined : BigInt(`0x${hex}`);
 }

@@ -94,3 +94,17 @@ export const DEVICE_RULES: readonly RuntimeDeviceRule[] = [
 
 /** dockerd runs with LimitNOFILE=infinity, so its containers (and BuildKit's steps) start with this. */
 export const DEFAULT_NOFILE = 1048576;
+
+/** Every capability name (linux/capability.h, 0 to 40) runc knows: the privileged set. */
+const ALL_CAPABILITY_NAMES = [
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'LINUX_IMMUTABLE',
+  'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER', 'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT',
+  'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE',
+  'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP', 'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ',
+  'PERFMON', 'BPF', 'CHECKPOINT_RESTORE',
+] as const;
+
+/** Every capability in `bound` (a CapBnd mask; all of them when absent): a privileged container gets no more than berth holds. */
+export function allCapabilities(bound?: bigint): string[] {
+  return ALL_CAPABILITY_NAMES.filter((_, i) => bound === undefined || ((bound >> BigInt(i)) & 1n) === 1n).map((n) => `CAP_${n}`);
+}

@@ -8,7 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { BerthError } from '../util/errors.ts';
 import { DEFAULT_NOFILE } from './defaults.ts';
-import { checkContainerId, createBundleDir, newContainerId, nofileCeiling, thermalThrottlePaths, writeConfig, writeEtcFiles } from './bundle.ts';
+import { capabilityBound, checkContainerId, createBundleDir, newContainerId, nofileCeiling, thermalThrottlePaths, writeConfig, writeEtcFiles } from './bundle.ts';
 import { listenForContainerPid, type PidHandoff } from './hook.ts';
 import { recordMountStubs, type MountStubs } from './mount-stubs.ts';
 import { checkSystemMountpoints } from './root-path.ts';
@@ -37,6 +37,11 @@ export interface RunOptions extends RuncOptions {
   networkFallback?: 'none';
   /** Host ports forwarded into the container through slirp4netns (isolated network only; ignored otherwise). */
   ports?: readonly PortForward[];
+  /**
+   * Where the bundle (config.json: the process's environment) is written instead of
+   * `<stateRoot>/bundles`: a tmpfs when that environment holds a build secret, so it never reaches a disk.
+   */
+  bundlesDir?: string;
   /** Keep the mount points runc had to create in the rootfs (by default they are removed after the run). */
   keepMountStubs?: boolean;
   onEvent?: (event: RuntimeEvent) => void;
@@ -90,7 +95,7 @@ export async function runContainer(opts: RunOptions): Promise<RunResult> {
   }
   await checkSystemMountpoints(opts.spec.rootfs);
   await mkdir(runcStateDir(opts.stateRoot), { recursive: true, mode: 0o700 });
-  const bundle = await createBundleDir(opts.stateRoot, id);
+  const bundle = await createBundleDir(opts.stateRoot, id, opts.bundlesDir);
   const session: Session = {};
   try {
     const spec: ContainerSpec = { ...opts.spec, network, etcFiles: await writeEtcFiles(bundle, opts.spec, network) };
@@ -98,7 +103,11 @@ export async function runContainer(opts: RunOptions): Promise<RunResult> {
     const ceiling = await nofileCeiling();
     if (ceiling !== undefined) spec.nofile = Math.min(spec.nofile ?? DEFAULT_NOFILE, ceiling);
     if (network === 'isolated') session.handoff = await listenForContainerPid(bundle);
-    const config = buildRuntimeSpec(spec, session.handoff ? { hooks: { createRuntime: [session.handoff.hook] } } : {});
+    const bound = spec.privileged ? await capabilityBound() : undefined;
+    const config = buildRuntimeSpec(spec, {
+      ...(session.handoff ? { hooks: { createRuntime: [session.handoff.hook] } } : {}),
+      ...(bound !== undefined ? { capabilityBound: bound } : {}),
+    });
     if (!opts.keepMountStubs) session.stubs = await recordMountStubs(spec.rootfs, containerMounts(spec).map((m) => m.destination));
     await writeConfig(bundle, config);
     const result = await supervise(opts, runc, id, bundle, session, slirpBinary);

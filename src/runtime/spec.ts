@@ -2,7 +2,7 @@
 
 import path from 'node:path';
 import { BerthError } from '../util/errors.ts';
-import { DEFAULT_CAPABILITIES, DEFAULT_NOFILE, DEVICE_RULES, MASKED_PATHS, READONLY_PATHS, STANDARD_MOUNTS } from './defaults.ts';
+import { allCapabilities, DEFAULT_CAPABILITIES, DEFAULT_NOFILE, DEVICE_RULES, MASKED_PATHS, READONLY_PATHS, STANDARD_MOUNTS } from './defaults.ts';
 import type { RuntimeHooks, RuntimeMount, RuntimeNamespace, RuntimeSpec } from './runtime-spec.ts';
 import { defaultSeccompProfile } from './seccomp.ts';
 
@@ -10,7 +10,7 @@ import { defaultSeccompProfile } from './seccomp.ts';
 export type NetworkMode = 'isolated' | 'host' | 'none';
 
 export type ExtraMount =
-  | { type: 'bind'; source: string; destination: string; readonly?: boolean }
+  | { type: 'bind'; source: string; destination: string; readonly?: boolean; /** e.g. noexec for a secret file */ options?: string[] }
   | { type: 'tmpfs'; destination: string; /** bytes */ size?: number; mode?: number };
 
 /** Host files bound read-only over the container's /etc/resolv.conf, /etc/hosts and /etc/hostname. */
@@ -40,9 +40,16 @@ export interface ContainerSpec {
   nofile?: number;
   /** More paths to mask, e.g. the host's /sys/devices/system/cpu/cpu*\/thermal_throttle as newer docker does. */
   extraMaskedPaths?: string[];
+  /**
+   * BuildKit's `security.insecure` (RUN --security=insecure): every capability, no seccomp, nothing
+   * masked or read-only in /proc, a writable /sys and cgroupfs, and every device allowed by the cgroup.
+   */
+  privileged?: boolean;
 }
 
 export interface RuntimeSpecExtras {
+  /** The capability bounding set of the calling process (CapBnd), which limits a privileged container's set. */
+  capabilityBound?: bigint;
   hooks?: RuntimeHooks;
   /** cgroup path for runc (cgroupfs driver); runc's default ("/<id>") when absent. */
   cgroupsPath?: string;
@@ -65,7 +72,7 @@ function extraMount(m: ExtraMount): RuntimeMount {
   const destination = checkContainerPath(m.destination, 'mount destination');
   if (m.type === 'bind') {
     if (!path.isAbsolute(m.source)) throw new BerthError('INVALID_ARGUMENT', `bind mount source '${m.source}' must be an absolute host path`);
-    return { destination, type: 'bind', source: m.source, options: ['rbind', 'rprivate', m.readonly ? 'ro' : 'rw'] };
+    return { destination, type: 'bind', source: m.source, options: ['rbind', 'rprivate', m.readonly ? 'ro' : 'rw', ...(m.options ?? [])] };
   }
   const options = ['nosuid', 'nodev'];
   if (m.size !== undefined) options.push(`size=${m.size}`);
@@ -87,8 +94,13 @@ function etcMounts(files: EtcFiles | undefined): RuntimeMount[] {
 }
 
 /** Every mount of the container, standard ones first: runc mounts in this order. */
-export function containerMounts(spec: Pick<ContainerSpec, 'mounts' | 'etcFiles'>): RuntimeMount[] {
-  return [...STANDARD_MOUNTS.map((m) => ({ ...m, options: [...m.options] })), ...etcMounts(spec.etcFiles), ...(spec.mounts ?? []).map(extraMount)];
+export function containerMounts(spec: Pick<ContainerSpec, 'mounts' | 'etcFiles' | 'privileged'>): RuntimeMount[] {
+  const standard = STANDARD_MOUNTS.map((m) => {
+    // Privileged: /sys and the cgroup tree writable, as BuildKit's insecure mode mounts them.
+    const writable = spec.privileged && (m.type === 'sysfs' || m.type === 'cgroup');
+    return { ...m, options: writable ? m.options.filter((o) => o !== 'ro') : [...m.options] };
+  });
+  return [...standard, ...etcMounts(spec.etcFiles), ...(spec.mounts ?? []).map(extraMount)];
 }
 
 /** The config.json runc gets for `spec`. Pure: no I/O. */
@@ -106,7 +118,7 @@ export function buildRuntimeSpec(spec: ContainerSpec, extras: RuntimeSpecExtras 
   const uid = checkId(spec.user.uid, 'uid');
   const gid = checkId(spec.user.gid, 'gid');
   const additionalGids = (spec.user.additionalGids ?? []).map((g) => checkId(g, 'gid'));
-  const caps = [...DEFAULT_CAPABILITIES];
+  const caps = spec.privileged ? allCapabilities(extras.capabilityBound) : [...DEFAULT_CAPABILITIES];
   const nofile = spec.nofile ?? DEFAULT_NOFILE;
   if (!Number.isInteger(nofile) || nofile < 1) throw new BerthError('INVALID_ARGUMENT', `invalid open-files limit ${nofile}`);
 
@@ -129,13 +141,13 @@ export function buildRuntimeSpec(spec: ContainerSpec, extras: RuntimeSpecExtras 
     mounts: containerMounts(spec),
     linux: {
       namespaces,
-      maskedPaths: [...MASKED_PATHS, ...(spec.extraMaskedPaths ?? []).map((p) => checkContainerPath(p, 'masked path'))],
-      readonlyPaths: [...READONLY_PATHS],
-      resources: { devices: DEVICE_RULES.map((d) => ({ ...d })) },
+      maskedPaths: spec.privileged ? [] : [...MASKED_PATHS, ...(spec.extraMaskedPaths ?? []).map((p) => checkContainerPath(p, 'masked path'))],
+      readonlyPaths: spec.privileged ? [] : [...READONLY_PATHS],
+      resources: { devices: spec.privileged ? [{ allow: true, access: 'rwm' }] : DEVICE_RULES.map((d) => ({ ...d })) },
     },
   };
   if (extras.cgroupsPath !== undefined) config.linux.cgroupsPath = extras.cgroupsPath;
-  if ((spec.seccomp ?? 'default') === 'default') config.linux.seccomp = defaultSeccompProfile();
+  if ((spec.seccomp ?? 'default') === 'default' && !spec.privileged) config.linux.seccomp = defaultSeccompProfile();
   if (extras.hooks) config.hooks = extras.hooks;
   return config;
 }

@@ -80,7 +80,7 @@ export async function executeStep(ctx: StepContext, input: StepInput): Promise<{
   const apply: ApplyContext = { escapeToken: ctx.req.plan.escapeToken, lookup: ctx.vars.lookup(cfg), stage: ctx.vars.stage, buildkit: true };
 
   let fs: FsStepPlan | undefined;
-  if (inst.kind === 'run') fs = runStep(ctx, input);
+  if (inst.kind === 'run') fs = await runStep(ctx, input);
   else if (inst.kind === 'copy' || inst.kind === 'add') fs = await copyStep(ctx, input);
   else if (inst.kind === 'workdir') fs = workdirStep(ctx, input);
 

@@ -8,6 +8,8 @@ import { DEFAULT_SHELL } from '../apply-metadata.ts';
 import { runFsStep } from '../fs-step.ts';
 import { runHistory } from '../history.ts';
 import { runHeredoc } from '../heredoc.ts';
+import { checkRunEntitlements } from '../run-entitlements.ts';
+import { mountKeyParts, prepareRunMounts, resolveRunMounts } from '../run-mounts/index.ts';
 import { mkdirInRoot } from '../scoped-path.ts';
 import { tempName } from '../../util/atomic-file.ts';
 import type { FsStepPlan, StepContext, StepInput } from './execute.ts';
@@ -31,19 +33,27 @@ class Tail extends Writable {
   }
 }
 
-export function runStep(ctx: StepContext, input: StepInput): FsStepPlan {
+export async function runStep(ctx: StepContext, input: StepInput): Promise<FsStepPlan> {
   const inst = input.inst as RunInstruction;
   const cfg = input.state.config.config ?? {};
   const heredoc = runHeredoc(inst);
   const script = heredoc?.script ?? (inst.command.form === 'shell' ? inst.command.script : '');
   const args = inst.command.form === 'exec' ? inst.command.args : [...(cfg.Shell ?? DEFAULT_SHELL), script];
   const env = ctx.vars.runEnv(cfg);
-  const network = inst.network ?? ctx.req.network;
+  // --network=default: the build's own network mode (--network), as for a RUN without the flag.
+  const network = inst.network === undefined || inst.network === 'default' ? ctx.req.network : inst.network;
   const cwd = cfg.WorkingDir || '/';
   const history = runHistory(args, ctx.vars.historyArgs(cfg));
+  checkRunEntitlements(inst, ctx.req.allow ?? new Set(), ctx.req.network);
+  const mounts = await resolveRunMounts(ctx, input);
+  // BuildKit (llb exec): a step with an ssh mount finds the first one's socket in SSH_AUTH_SOCK, unless it has its own.
+  const ssh = mounts.find((m) => m.type === 'ssh');
+  if (ssh && !env.some((e) => e.startsWith('SSH_AUTH_SOCK='))) env.push(`SSH_AUTH_SOCK=${ssh.target}`);
+  const privileged = inst.security === 'insecure';
   return {
-    // A `#!` heredoc's body is in the key: the command line only names its file.
-    keyParts: [args, env, network, cfg.User ?? '', cwd, inst.mounts, ...(heredoc?.kind === 'file' ? [heredoc.content] : [])],
+    // A `#!` heredoc's body is in the key: the command line only names its file. A mount's options
+    // and its source's identity are in it; a secret's value and a cache mount's contents are not.
+    keyParts: [args, env, network, cfg.User ?? '', cwd, mountKeyParts(mounts), ...(heredoc?.kind === 'file' ? [heredoc.content] : []), ...(privileged ? ['security=insecure'] : [])],
     run: async () => {
       const emit = (stream: 'stdout' | 'stderr') => (data: Buffer): void => ctx.deps.emit({ type: 'step-output', id: input.id, stream, data });
       const out = new Tail(emit('stdout'));
@@ -57,11 +67,19 @@ export function runStep(ctx: StepContext, input: StepInput): FsStepPlan {
       }
       const layer = await runFsStep(ctx.deps.store, input.state, async (root) => {
         await mkdirInRoot(root, cwd);
-        code = await ctx.deps.runContainer({
-          args, env, cwd, user: cfg.User ?? '', rootfs: root, network, stdout: out, stderr: err,
-          ...(ctx.req.signal ? { signal: ctx.req.signal } : {}),
-          ...(heredocDir ? { heredocDir } : {}),
-        });
+        const prepared = await prepareRunMounts(ctx, input, mounts);
+        try {
+          code = await ctx.deps.runContainer({
+            args, env: [...env, ...prepared.env], cwd, user: cfg.User ?? '', rootfs: root, network, stdout: out, stderr: err,
+            ...(ctx.req.signal ? { signal: ctx.req.signal } : {}),
+            ...(heredocDir ? { heredocDir } : {}),
+            ...(prepared.mounts.length ? { mounts: prepared.mounts } : {}),
+            ...(prepared.bundlesDir ? { bundlesDir: prepared.bundlesDir } : {}),
+            ...(privileged ? { privileged } : {}),
+          });
+        } finally {
+          await prepared.release();
+        }
         if (code !== 0) {
           const shown = inst.command.form === 'exec' ? JSON.stringify(args) : `${args.slice(0, -1).join(' ')} ${args[args.length - 1]}`;
           const tail = [err.text(), out.text()].filter(Boolean).join('\n');

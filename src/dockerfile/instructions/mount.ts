@@ -1,5 +1,6 @@
 // `RUN --mount=type=...` specifications: parsed from their CSV form and validated per mount type.
 import type { SourceRange } from '../../util/errors.ts';
+import { splitCsvRecord } from '../../util/csv.ts';
 import { InstructionError } from './instruction-error.ts';
 
 export type MountType = 'bind' | 'cache' | 'tmpfs' | 'secret' | 'ssh';
@@ -37,21 +38,8 @@ const BOOL_KEYS = new Set(['readonly', 'readwrite', 'required']);
 
 /** Splits a CSV record: fields separated by commas, double quotes group (`""` is a literal quote). */
 function splitCsv(text: string, range: SourceRange): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') { fields.push(field); field = ''; }
-    else field += ch;
-  }
-  if (quoted) throw new InstructionError('DOCKERFILE_FLAG', `--mount: unterminated quote in "${text}"`, range);
-  fields.push(field);
+  const fields = splitCsvRecord(text);
+  if (!fields) throw new InstructionError('DOCKERFILE_FLAG', `--mount: unterminated quote in "${text}"`, range);
   return fields;
 }
 
