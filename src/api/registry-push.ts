@@ -14,6 +14,8 @@ import { readSources, recordSources, settingsFrom, type RegistryCallOptions } fr
 export interface PushImageOptions extends RegistryCallOptions {
   /** Push every local tag of the repository. */
   allTags?: boolean;
+  /** Upload blobs larger than this in PATCH chunks of this size (default 64 MiB). */
+  chunkSize?: number;
 }
 
 export interface PushedTag {
@@ -91,7 +93,7 @@ export async function pushImage(root: string, reference: string, opts: PushImage
       const tref = parseReference(target.tag);
       const source = await pushSource(store, target.manifest, tref, memo);
       const r = await pushToRegistry(tref, source, {
-        settings: settingsFrom(opts), credentials: opts.credentials ?? credentialLookup(), signal: opts.signal, onEvent: opts.onEvent, idleTimeoutMs: opts.idleTimeoutMs,
+        settings: settingsFrom(opts), credentials: opts.credentials ?? credentialLookup(), signal: opts.signal, onEvent: opts.onEvent, idleTimeoutMs: opts.idleTimeoutMs, chunkSize: opts.chunkSize,
       });
       await recordSources(store, tref.name, [source.config.digest, ...source.layers.map((l) => l.digest)]).catch(() => undefined);
       out.push({ tag: tref.familiar(), ...r });

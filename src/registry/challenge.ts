@@ -36,7 +36,8 @@ export function parseChallenges(header: string | undefined): Challenge[] {
         }
         s = s.slice(i + 1);
       } else {
-        const v = TOKEN.exec(s);
+        // RFC 9110 wants a token here, but servers send bare URLs too: take everything up to a comma.
+        const v = /^[^\s,]*/.exec(s);
         value = v ? v[0] : '';
         s = s.slice(value.length);
       }

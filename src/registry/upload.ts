@@ -89,7 +89,14 @@ export async function uploadBlob(t: Transport, sessionUrl: string, src: UploadSo
       const retryable = !(e instanceof RegistryError) || e.retryable || e.status === 416;
       if (!retryable || ++stalls > MAX_STALLS) throw e;
       // Ask where the session is, and go on from there (the chunk may have partly or fully landed).
-      const status = await uploadedBytes(t, url, opts.scopes);
+      // Distribution 2.8 invalidates a session whose PATCH broke mid-body (BLOB_UPLOAD_INVALID):
+      // then the blob starts over in a new session (the caller retries retryable errors).
+      const status = await uploadedBytes(t, url, opts.scopes).catch((se: unknown) => {
+        if (se instanceof RegistryError && se.status !== undefined && se.status < 500) {
+          throw new RegistryError(`${what}: the registry dropped the upload session after a broken chunk`, { method: 'GET', url, cause: se, retryable: true });
+        }
+        throw se;
+      });
       url = status.url;
       if (status.next > offset) stalls = 0;
       offset = status.next;
