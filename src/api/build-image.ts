@@ -13,6 +13,7 @@ import { BerthError } from '../util/errors.ts';
 import { readDockerfile } from './check-build.ts';
 import { normalizeName, openStore, resolveImage } from './image-resolve.ts';
 import { buildPorts } from './build-ports.ts';
+import { namedContextResolver, parseBuildContexts } from './named-contexts.ts';
 import { parseEntitlements, readBuildSecrets, sshAgentSockets } from './build-secrets.ts';
 import { baseImageResolver } from './base-image-resolver.ts';
 import type { RegistryCallOptions } from './registry-common.ts';
@@ -47,6 +48,8 @@ export interface BuildImageOptions {
   ssh?: readonly string[];
   /** `--allow` entitlements (network.host, security.insecure). */
   allow?: readonly string[];
+  /** `--build-context NAME=DIR|docker-image://REF` specs; a relative DIR is taken against the current directory. */
+  buildContexts?: readonly string[];
   signal?: AbortSignal;
   onEvent?: (e: BuildEvent) => void;
 }
@@ -84,7 +87,8 @@ export async function buildImage(root: string, opts: BuildImageOptions): Promise
   const outputs = (opts.outputs ?? []).map(parseOutput);
   const { file, text } = await readDockerfile(opts);
   const platform = targetPlatform(opts.platform);
-  const { plan, warnings } = loadDockerfile(text, { file, buildArgs: opts.buildArgs ?? {}, target: opts.target, ...(platform ? { platform } : {}) });
+  const namedContexts = parseBuildContexts(opts.buildContexts ?? []);
+  const { plan, warnings } = loadDockerfile(text, { file, buildArgs: opts.buildArgs ?? {}, target: opts.target, ...(platform ? { platform } : {}), namedContexts: new Set(namedContexts.keys()) });
   try { checkPlatforms(plan); } catch (e) { throw atDockerfileLine(e, file, text); }
   const epoch = sourceDateEpoch(plan);
   const compression = layerCompressionOf(opts.compression, outputs);
@@ -102,9 +106,9 @@ export async function buildImage(root: string, opts: BuildImageOptions): Promise
   return store.write(async () => {
     const result = await runEngine({
       store,
-      resolveImage: baseImageResolver(store, (ref) => storedImage(store, ref).then((img) => warnForeignBase(ref, img, emit)), {
+      resolveImage: namedContextResolver(store, namedContexts, baseImageResolver(store, (ref) => storedImage(store, ref).then((img) => warnForeignBase(ref, img, emit)), {
         pull: opts.pull ?? false, ...(opts.registry ?? {}), ...(opts.signal ? { signal: opts.signal } : {}),
-      }),
+      })),
       runContainer: ports.runContainer,
       contextMount: ports.contextMount,
       copyFiles: (req: CopyRequest) => ports.copyFiles(req),

@@ -61,7 +61,9 @@ export function planBuild(instructions: readonly Instruction[], escapeToken: Esc
   drafts.forEach((d) => { if (d.from.stageName !== undefined && !byName.has(d.from.stageName)) byName.set(d.from.stageName, drafts.indexOf(d)); });
   const declaredAnywhere = new Set(globalArgs.keys());
 
+  const namedContexts = options.namedContexts ?? new Set<string>();
   const resolveRef = (value: string, current: number, range: SourceRange, what: string): SourceRef | undefined => {
+    if (namedContexts.has(value)) return { kind: 'image', ref: value };
     if (/^\d+$/.test(value)) {
       const index = Number(value);
       if (index >= current) {
@@ -122,6 +124,7 @@ export function planBuild(instructions: readonly Instruction[], escapeToken: Esc
     const baseName = expandFrom(from.image, from) ?? from.image;
     let base: StageBase = { kind: 'image', ref: baseName };
     if (baseName === '') errors.push(planError('FROM names an empty image (after variable expansion)', from.range));
+    else if (namedContexts.has(baseName)) base = { kind: 'image', ref: baseName };
     else if (baseName.toLowerCase() === 'scratch') base = { kind: 'scratch' };
     else {
       const named = byName.get(baseName.toLowerCase());

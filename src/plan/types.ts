@@ -58,4 +58,9 @@ export interface PlanOptions {
   buildArgs?: Record<string, string | undefined> | Map<string, string | undefined>;
   target?: string;
   platform?: Platform;
+  /**
+   * `--build-context` names: FROM, COPY --from and RUN --mount from= naming one read it (as an
+   * image the build's resolver provides) before any stage of that name, as BuildKit does.
+   */
+  namedContexts?: ReadonlySet<string>;
 }

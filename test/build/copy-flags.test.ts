@@ -5,20 +5,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { lstatSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { flattenImage } from '../helpers/flatten.ts';
 import { runcUnavailable } from '../runtime/helpers.ts';
-import { build, describeBuild, importBusybox, layerBlobs, step, type Built } from './e2e-helpers.ts';
+import { build, layerBlobs, step } from './e2e-helpers.ts';
+import { assertBuilt as ok, Workspace } from './fixture-builds.ts';
 
 const BUSYBOX = 'copyflags/busybox:1';
 const skip = runcUnavailable();
-
-function ok(b: Built): void {
-  assert.equal(b.code, 0, `the build failed: ${describeBuild(b)}`);
-}
 
 /** Names in a layer blob (tar, gzip or zstd), directories with a trailing slash, without "./". */
 function layerNames(blob: string): string[] {
@@ -27,33 +22,16 @@ function layerNames(blob: string): string[] {
 }
 
 describe('COPY --link, --parents, --exclude', { skip, concurrency: false }, () => {
-  let work: string;
+  let ws: Workspace;
   let root: string;
-  let n = 0;
 
   before(async () => {
-    work = await mkdtemp(path.join(tmpdir(), 'berth-copyflags-'));
-    root = path.join(work, 'root');
-    await importBusybox(root, work, BUSYBOX);
+    ws = await Workspace.create('copyflags', BUSYBOX);
+    root = ws.root;
   });
-  after(async () => {
-    if (work) await rm(work, { recursive: true, force: true });
-  });
-
-  async function context(files: Record<string, string>, dockerfile: string): Promise<string> {
-    const ctx = path.join(work, `ctx-${++n}`);
-    for (const [p, text] of Object.entries({ ...files, Dockerfile: dockerfile })) {
-      await mkdir(path.dirname(path.join(ctx, p)), { recursive: true });
-      await writeFile(path.join(ctx, p), text);
-    }
-    return ctx;
-  }
-  async function rootfs(tag: string): Promise<string> {
-    const fs = path.join(work, `fs-${++n}`);
-    await mkdir(fs, { recursive: true });
-    await flattenImage(root, tag, fs);
-    return fs;
-  }
+  after(async () => ws?.dispose());
+  const context = (files: Record<string, string>, dockerfile: string): Promise<string> => ws.context(dockerfile, files);
+  const rootfs = (tag: string): Promise<string> => ws.rootfs(tag);
   const read = (fs: string, p: string): string => readFileSync(path.join(fs, p), 'utf8');
 
   it('--link: the layer holds just the copy, and a new base reuses it unchanged on top of its own layers', async () => {

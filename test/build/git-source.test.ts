@@ -4,14 +4,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { flattenImage } from '../helpers/flatten.ts';
 import { runcUnavailable } from '../runtime/helpers.ts';
-import { build, describeBuild, importBusybox, step, waitFor, type Built } from './e2e-helpers.ts';
+import { build, step, waitFor, type Built } from './e2e-helpers.ts';
+import { assertBuilt as ok, Workspace } from './fixture-builds.ts';
 
 const BASE = 'gitsrc/busybox:1';
 const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
@@ -29,22 +28,17 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function ok(b: Built): void {
-  assert.equal(b.code, 0, `the build failed: ${describeBuild(b)}`);
-}
-
 describe('ADD of a git repository', { skip, concurrency: false }, () => {
+  let ws: Workspace;
   let work: string;
   let root: string;
   let daemon: ChildProcess | undefined;
   let url: string;
   let first: string;
-  let n = 0;
 
   before(async () => {
-    work = await mkdtemp(path.join(tmpdir(), 'berth-git-'));
-    root = path.join(work, 'root');
-    await importBusybox(root, work, BASE);
+    ws = await Workspace.create('git', BASE);
+    ({ work, root } = ws);
     const served = path.join(work, 'served');
     await mkdir(served);
     git(served, 'init', '-q', '--bare', '-b', 'main', 'repo.git');
@@ -74,21 +68,11 @@ describe('ADD of a git repository', { skip, concurrency: false }, () => {
   });
   after(async () => {
     daemon?.kill();
-    if (work) await rm(work, { recursive: true, force: true });
+    await ws?.dispose();
   });
 
-  async function buildIt(dockerfile: string, tag: string): Promise<Built> {
-    const ctx = path.join(work, `ctx-${++n}`);
-    await mkdir(ctx, { recursive: true });
-    await writeFile(path.join(ctx, 'Dockerfile'), dockerfile);
-    return build(root, ['-t', tag, ctx]);
-  }
-  async function rootfs(tag: string): Promise<string> {
-    const fs = path.join(work, `fs-${++n}`);
-    await mkdir(fs, { recursive: true });
-    await flattenImage(root, tag, fs);
-    return fs;
-  }
+  const buildIt = async (dockerfile: string, tag: string): Promise<Built> => build(root, ['-t', tag, await ws.context(dockerfile)]);
+  const rootfs = (tag: string): Promise<string> => ws.rootfs(tag);
   const read = (fs: string, p: string): string => readFileSync(path.join(fs, p), 'utf8');
 
   it('adds a branch, a tag, a commit and a #ref:subdir; .git only with --keep-git-dir', async () => {

@@ -4,46 +4,32 @@
 // only for unquoted terminators, `<<-` tab stripping, and the cache keyed on heredoc bodies.
 import assert from 'node:assert/strict';
 import { lstatSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { flattenImage } from '../helpers/flatten.ts';
 import { runcUnavailable } from '../runtime/helpers.ts';
-import { build, describeBuild, importBusybox, step, type Built } from './e2e-helpers.ts';
+import { build, step, type Built } from './e2e-helpers.ts';
+import { assertBuilt as ok, Workspace } from './fixture-builds.ts';
 
 const BASE = 'heredoc/busybox:1';
 const skip = runcUnavailable();
 
-function ok(b: Built): void {
-  assert.equal(b.code, 0, `the build failed: ${describeBuild(b)}`);
-}
-
 describe('heredocs', { skip, concurrency: false }, () => {
+  let ws: Workspace;
   let work: string;
   let root: string;
-  let n = 0;
 
   before(async () => {
-    work = await mkdtemp(path.join(tmpdir(), 'berth-heredoc-'));
-    root = path.join(work, 'root');
-    await importBusybox(root, work, BASE);
+    ws = await Workspace.create('heredoc', BASE);
+    ({ work, root } = ws);
   });
-  after(async () => {
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+  after(async () => ws?.dispose());
 
   /** Builds `dockerfile` in a fresh context as `tag`; returns the build and the flattened rootfs. */
   async function buildIt(dockerfile: string, tag: string, args: string[] = []): Promise<{ b: Built; fs: string }> {
-    const ctx = path.join(work, `ctx-${++n}`);
-    await mkdir(ctx, { recursive: true });
-    await writeFile(path.join(ctx, 'Dockerfile'), dockerfile);
-    const b = await build(root, ['-t', tag, ...args, ctx]);
+    const b = await build(root, ['-t', tag, ...args, await ws.context(dockerfile)]);
     ok(b);
-    const fs = path.join(work, `fs-${n}`);
-    await mkdir(fs, { recursive: true });
-    await flattenImage(root, tag, fs);
-    return { b, fs };
+    return { b, fs: await ws.rootfs(tag) };
   }
   const read = (fs: string, p: string): string => readFileSync(path.join(fs, p), 'utf8');
   const mode = (fs: string, p: string): number => lstatSync(path.join(fs, p)).mode & 0o7777;
@@ -155,9 +141,7 @@ EOF
     ok(changed);
     assert.equal(step(changed, 'RUN <<EOF').cached, false, changed.stderr);
     assert.equal(step(changed, 'COPY <<EOF').cached, false, changed.stderr);
-    const fs = path.join(work, 'fs-cache');
-    await mkdir(fs, { recursive: true });
-    await flattenImage(root, 'heredoc/cache:2', fs);
+    const fs = await ws.rootfs('heredoc/cache:2');
     assert.equal(read(fs, 'out'), 'two\n');
     assert.equal(read(fs, 'copied'), 'two\n');
   });

@@ -112,7 +112,7 @@ async function runBuildIn(opts: BuildOptions, root: string, dockerfileText: stri
     const result = await buildImage(root, {
       contextDir: opts.context, dockerfile: opts.file, dockerfileText, buildArgs, target: opts.target,
       tags: opts.tag ?? [], noCache: opts.cache === false, network, labels: parseLabels(opts.label ?? []),
-      iidfile: opts.iidfile, outputs: opts.output ?? [], signal: controller.signal, onEvent: (e) => progress?.handle(e), pull: opts.pull === true,
+      iidfile: opts.iidfile, outputs: opts.output ?? [], buildContexts: opts.buildContext ?? [], signal: controller.signal, onEvent: (e) => progress?.handle(e), pull: opts.pull === true,
       secrets: opts.secret ?? [], ssh: opts.ssh ?? [], allow: opts.allow ?? [],
       squash: opts.squash === true, platform: opts.platform ?? [], compression: parseCompression(opts.compression),
     });
@@ -141,7 +141,7 @@ function parseLabels(pairs: readonly string[]): Record<string, string> {
 /** Flags berth does not implement yet are refused by name, never silently ignored. */
 function refuseUnsupported(opts: BuildOptions): void {
   const unsupported: Array<[string, unknown]> = [
-    ['--build-context', opts.buildContext], ['--add-host', opts.addHost],
+    ['--add-host', opts.addHost],
   ];
   for (const [flag, value] of unsupported) {
     if (value !== undefined && value !== false && !(Array.isArray(value) && value.length === 0)) {
