@@ -1,10 +1,10 @@
 // The build engine: walks the plan's stages (independent ones concurrently), runs each step or takes
 // it from the cache, and returns the target stage's final state. Emits events; never prints.
 import type { Instruction } from '../dockerfile/instructions/index.ts';
-import { sha256Of, type ImageConfig } from '../oci/index.ts';
+import { parseReference, sha256Of, type ImageConfig } from '../oci/index.ts';
 import { platformArgs, type BuildPlan, type PlanStage } from '../plan/index.ts';
 import type { Store } from '../store/index.ts';
-import { BerthError } from '../util/errors.ts';
+import { BerthError, isBerthError } from '../util/errors.ts';
 import { stepKey } from './cache-key.ts';
 import { locatedAt } from './located.ts';
 import { parseTriggers } from './onbuild.ts';
@@ -110,17 +110,42 @@ function clone(state: BuildState): BuildState {
   return structuredClone(state);
 }
 
-export async function runEngine(deps: EngineDeps, req: EngineRequest): Promise<StageResult> {
+/** The base as BuildKit shows it: normalized, with a tag only when one was written. */
+function shownBase(name: string): string {
+  try {
+    const ref = parseReference(name);
+    return ref.tagExplicit || ref.digest ? ref.toString() : ref.name;
+  } catch {
+    return name;
+  }
+}
+
+export async function runEngine(deps: EngineDeps, request: EngineRequest): Promise<StageResult> {
+  // A failing stage cancels the others, as in BuildKit: every step sees this signal, which also
+  // carries the caller's (Ctrl-C).
+  const cancel = new AbortController();
+  const outer = request.signal;
+  const forward = (): void => cancel.abort(outer?.reason);
+  if (outer?.aborted) forward();
+  else outer?.addEventListener('abort', forward, { once: true });
+  const req: EngineRequest = { ...request, signal: cancel.signal };
+  let firstError: unknown;
   const { plan } = req;
   const cache = new CacheIndex<CacheRecord>(path.join(deps.store.layout.root, 'cache', 'steps'), deps.store.layout.tmpDir);
   const predefined = platformArgs(plan.buildPlatform, plan.targetPlatform);
   const results = new Map<number, Promise<StageResult>>();
-  const stageName = (s: PlanStage): string => s.name ?? `stage-${s.index}`;
+  // BuildKit's step labels: `[build 2/4]` for a named stage, `[stage-1 2/4]` for an unnamed one of
+  // several, `[2/4]` when there is one stage. The FROM is step 1.
+  const stageName = (s: PlanStage): string => s.name ?? (plan.stages.length > 1 ? `stage-${s.index}` : '');
 
   const buildStage = async (stage: PlanStage): Promise<StageResult> => {
-    // Every stage this one needs starts first; they run concurrently with each other.
+    // Every stage runs as soon as its base is built; a step reading another stage (COPY --from,
+    // RUN --mount from=) waits for that stage there, so independent work overlaps.
     const deps2 = new Map<number, StageResult>();
-    await Promise.all(stage.dependsOn.map(async (d) => deps2.set(d, await results.get(d)!)));
+    const need = async (index: number): Promise<void> => {
+      if (!deps2.has(index)) deps2.set(index, await results.get(index)!);
+    };
+    if (stage.base.kind === 'stage') await need(stage.base.index);
     let state: BuildState;
     let key: string;
     let base: StageBase;
@@ -159,12 +184,22 @@ export async function runEngine(deps: EngineDeps, req: EngineRequest): Promise<S
       ...parseTriggers(triggers, stage).map((inst) => ({ inst, stepIndex: -1 })),
       ...stage.steps.map((inst, stepIndex) => ({ inst, stepIndex })),
     ];
+    if (stage.base.kind === 'image') {
+      // The base came from the store: nothing to do for it, as BuildKit's CACHED FROM of a local image
+      // (under --no-cache BuildKit resolves it again and shows it DONE).
+      const id = `${stage.index}/from`;
+      deps.emit({ type: 'step-start', id, stage: stageName(stage), index: 1, total: steps.length + 1, text: `FROM ${shownBase(stage.baseName)}` });
+      if (!req.noCache) deps.emit({ type: 'step-cached', id });
+      deps.emit({ type: 'step-done', id, ms: 0 });
+    }
     for (const [i, { inst, stepIndex }] of steps.entries()) {
       if (req.signal?.aborted) throw new BerthError('INTERRUPTED', 'the build was interrupted');
+      for (const ref of stepIndex >= 0 ? stage.sources.get(stepIndex) ?? [] : []) if (ref.kind === 'stage') await need(ref.index);
       const id = `${stage.index}/${i}`;
-      deps.emit({ type: 'step-start', id, stage: stageName(stage), index: i + 1, total: steps.length, text: inst.original });
+      deps.emit({ type: 'step-start', id, stage: stageName(stage), index: i + 2, total: steps.length + 1, text: inst.original });
       const started = Date.now();
       const result = await executeStep(ctx, { id, inst, stepIndex, state, key, cache }).catch((e: unknown) => {
+        if (!(isBerthError(e) && e.code === 'INTERRUPTED')) deps.emit({ type: 'step-error', id, message: e instanceof Error ? e.message : String(e) });
         throw locatedAt(e, stepIndex >= 0 ? inst.range : undefined); // a trigger has no line in this Dockerfile
       });
       state = result.state;
@@ -178,10 +213,16 @@ export async function runEngine(deps: EngineDeps, req: EngineRequest): Promise<S
   for (const index of plan.order) {
     const stage = plan.stages[index]!;
     const p = buildStage(stage);
-    p.catch(() => undefined); // observed below through the target's chain or Promise.all
+    p.catch((e: unknown) => {
+      firstError ??= e;
+      cancel.abort(new BerthError('INTERRUPTED', 'canceled: another stage of the build failed'));
+    });
     results.set(index, p);
   }
-  await Promise.all(plan.order.map((i) => results.get(i)!));
+  // Every stage settles (a canceled step has removed its container and mounts) before the first error is reported.
+  await Promise.allSettled(plan.order.map((i) => results.get(i)!));
+  outer?.removeEventListener('abort', forward);
+  if (firstError !== undefined) throw firstError;
   return results.get(plan.target.index)!;
 }
 

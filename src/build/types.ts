@@ -25,6 +25,8 @@ export type BuildEvent =
   | { type: 'step-cached'; id: string }
   | { type: 'step-output'; id: string; stream: 'stdout' | 'stderr'; data: Buffer }
   | { type: 'step-done'; id: string; ms: number }
+  /** The step failed (the build's error follows); other running steps are then canceled. */
+  | { type: 'step-error'; id: string; message: string }
   | { type: 'warning'; message: string; line?: number };
 
 /** A base image (FROM or COPY --from an image), as the store has it. */

@@ -122,6 +122,9 @@ async function runBuildIn(opts: BuildOptions, root: string, dockerfileText: stri
     }
     if (quiet) process.stdout.write(result.id + '\n');
     return 0;
+  } catch (e) {
+    progress?.fail();
+    throw e;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
