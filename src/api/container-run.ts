@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import {
-  ContainerRecords, createContainer, parseEnvFile, removeContainer, resolveEnvEntries, runcId, startContainer, startFailureCode, streamLogs,
+  ContainerRecords, createContainer, normalizeSignal, parseEnvFile, removeContainer, resolveEnvEntries, runcId, startContainer, startFailureCode, streamLogs,
   type BerthCommand, type ContainerRecord,
 } from '../container/index.ts';
 import type { ImageConfig } from '../oci/index.ts';
@@ -32,6 +32,9 @@ export interface RunContainerOptions {
   interactive?: boolean;
   tty?: boolean;
   init?: boolean;
+  stopSignal?: string;
+  stopTimeout?: number;
+  hostname?: string;
   /** How to re-execute berth for the container's supervisor. */
   berth: BerthCommand;
   hostEnv?: NodeJS.ProcessEnv;
@@ -91,6 +94,9 @@ export async function runContainer(root: string, opts: RunContainerOptions): Pro
     init: opts.init === true,
     interactive: opts.interactive === true,
     tty: false,
+    ...(opts.stopSignal !== undefined ? { stopSignal: normalizeSignal(opts.stopSignal) } : {}),
+    ...(opts.stopTimeout !== undefined ? { stopTimeout: opts.stopTimeout } : {}),
+    ...(opts.hostname !== undefined ? { hostname: opts.hostname } : {}),
   });
   const now = await startContainer(store, opts.berth, rec, opts.detach ? {} : { attachPid: process.pid });
   return described(now);

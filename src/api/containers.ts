@@ -64,7 +64,7 @@ async function each(root: string, names: readonly string[], fn: (rec: ContainerR
 }
 
 export async function stopContainers(root: string, names: readonly string[], opts: { timeout?: number; signal?: string } = {}) {
-  return each(root, names, (rec, store) => stopContainer(store, rec, opts.timeout ?? 10, opts.signal));
+  return each(root, names, (rec, store) => stopContainer(store, rec, opts.timeout, opts.signal));
 }
 
 export async function killContainers(root: string, names: readonly string[], signal = 'SIGKILL') {

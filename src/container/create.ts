@@ -35,6 +35,9 @@ export interface CreateOptions {
   interactive?: boolean;
   tty?: boolean;
   stopSignal?: string;
+  /** Seconds `stop` waits before SIGKILL when it is not given -t. */
+  stopTimeout?: number;
+  hostname?: string;
   labels?: Record<string, string>;
 }
 
@@ -50,6 +53,9 @@ export async function createContainer(store: Store, opts: CreateOptions): Promis
   const ports = [...(opts.publish ?? []).map(parsePublish), ...(opts.publishAll ? exposedPorts(img) : [])];
   const binds = (opts.volumes ?? []).map((v) => parseVolume(v));
   const wanted = opts.name !== undefined ? checkName(opts.name) : undefined;
+  if (opts.hostname !== undefined && !/^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/.test(opts.hostname)) {
+    throw new BerthError('INVALID_ARGUMENT', `invalid hostname format: ${opts.hostname}`, { hint: 'letters, digits, dots and dashes; at most 63' });
+  }
   const records = new ContainerRecords(store);
   return records.locked(async () => {
     const existing = await records.list();
@@ -66,7 +72,7 @@ export async function createContainer(store: Store, opts: CreateOptions): Promis
     } else {
       for (let retry = 0; name === undefined || existing.some((c) => c.Name === name); retry++) name = randomName(retry > 5 ? retry : 0);
     }
-    const hostname = id.slice(0, 12);
+    const hostname = opts.hostname ?? id.slice(0, 12);
     const exposed: Record<string, object> = { ...(img.ExposedPorts ?? {}) };
     const bindings: ContainerRecord['HostConfig']['PortBindings'] = {};
     for (const p of ports) {
@@ -91,6 +97,7 @@ export async function createContainer(store: Store, opts: CreateOptions): Promis
         WorkingDir: workdir,
         Image: opts.image.name,
         StopSignal: opts.stopSignal ?? img.StopSignal ?? 'SIGTERM',
+        ...(opts.stopTimeout !== undefined ? { StopTimeout: opts.stopTimeout } : {}),
         OpenStdin: opts.interactive === true,
         Tty: opts.tty === true,
         ExposedPorts: exposed,

@@ -93,7 +93,7 @@ export function normalizeSignal(signal: string): string {
  * docker stop: the container's stop signal (STOPSIGNAL, SIGTERM by default), then SIGKILL once
  * `timeoutSeconds` have passed. A container that is not running is left as it is.
  */
-export async function stopContainer(store: Store, rec: ContainerRecord, timeoutSeconds = 10, signal?: string): Promise<void> {
+export async function stopContainer(store: Store, rec: ContainerRecord, timeoutSeconds = rec.Config.StopTimeout ?? 10, signal?: string): Promise<void> {
   if (!rec.State.Running) return;
   const records = new ContainerRecords(store);
   const runc = { stateRoot: store.layout.root };

@@ -40,6 +40,7 @@ export interface ContainerRecord {
     /** What the user typed for the image. */
     Image: string;
     StopSignal: string;
+    StopTimeout?: number;
     OpenStdin: boolean;
     Tty: boolean;
     ExposedPorts: Record<string, object>;

@@ -1,13 +1,31 @@
 // Helpers for the container tests: the bundled CLI (as users run it) against a temp store, a busybox image with a few configs, leftover checks.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeBusyboxRootfs } from '../runtime/helpers.ts';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = path.join(REPO, 'bin', 'berth');
+
+/**
+ * A private bundle of the CLI for this test process: containers' supervisors re-execute the berth
+ * that started them, so the one in dist/ (rebuilt by anyone at any time) would pull chunks out from
+ * under a running supervisor. It sits inside the checkout so that the native addons resolve.
+ */
+const BUNDLE_DIR = path.join(REPO, 'node_modules', '.cache', 'berth-container-tests', String(process.pid));
+const BIN = path.join(BUNDLE_DIR, 'berth.js');
+function bundle(): void {
+  if (existsSync(BIN)) return;
+  const r = spawnSync(process.execPath, ['-e', `
+    import('esbuild').then(({ build }) => build({
+      entryPoints: ['src/cli/main.ts'], outfile: ${JSON.stringify(BIN)}, bundle: true, platform: 'node', target: 'node20', format: 'esm',
+      external: ['@napi-rs/xattr', 'fs-native-extensions', 'zstd-napi'], define: { BERTH_VERSION: '"0.0.0-test"' }, logLevel: 'error',
+      banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+    }))`], { cwd: REPO, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bundling the CLI failed: ${r.stderr}`);
+  process.on('exit', () => rmSync(BUNDLE_DIR, { recursive: true, force: true }));
+}
 
 export interface Ran {
   code: number | null;
@@ -15,8 +33,9 @@ export interface Ran {
   stderr: string;
 }
 
-/** Runs `bin/berth --root ROOT ...args` (the bundle `npm test` builds first) to its end. */
+/** Runs `berth --root ROOT ...args` (the CLI as bin/berth runs it, from a private bundle) to its end. */
 export function berth(root: string, args: readonly string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Ran {
+  bundle();
   const r = spawnSync(process.execPath, [BIN, '--root', root, ...args], {
     cwd: REPO, encoding: 'utf8', input: opts.input ?? '', env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 180_000,
   });
@@ -25,6 +44,7 @@ export function berth(root: string, args: readonly string[], opts: { input?: str
 
 /** The same, asynchronously (for a foreground run that another call signals meanwhile). */
 export function berthAsync(root: string, args: readonly string[]): { pid: number; done: Promise<Ran> } {
+  bundle();
   const child = spawn(process.execPath, [BIN, '--root', root, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -67,9 +67,9 @@ interface RunFlags {
 // docker's flags berth refuses by name rather than ignore.
 const NOT_YET: Record<string, string> = {
   addHost: '--add-host', attach: '--attach', capAdd: '--cap-add', capDrop: '--cap-drop', cidfile: '--cidfile', cpus: '--cpus', dns: '--dns',
-  expose: '--expose', hostname: '--hostname', label: '--label', labelFile: '--label-file', memory: '--memory', mount: '--mount',
+  expose: '--expose', label: '--label', labelFile: '--label-file', memory: '--memory', mount: '--mount',
   platform: '--platform', privileged: '--privileged', pull: '--pull', readOnly: '--read-only', restart: '--restart',
-  securityOpt: '--security-opt', stopSignal: '--stop-signal', stopTimeout: '--stop-timeout', tmpfs: '--tmpfs', ulimit: '--ulimit',
+  securityOpt: '--security-opt', tmpfs: '--tmpfs', ulimit: '--ulimit',
 };
 
 /** Signals a foreground `run` passes on to its container, as docker's sig-proxy does. */
@@ -85,6 +85,9 @@ async function runAction(image: string, command: string[], flags: RunFlags, cmd:
     ...(flags.workdir !== undefined ? { workdir: flags.workdir } : {}),
     ...(flags.user !== undefined ? { user: flags.user } : {}),
     ...(flags.network !== undefined ? { network: flags.network } : {}),
+    ...(typeof flags.stopSignal === 'string' ? { stopSignal: flags.stopSignal } : {}),
+    ...(typeof flags.stopTimeout === 'number' ? { stopTimeout: flags.stopTimeout } : {}),
+    ...(typeof flags.hostname === 'string' ? { hostname: flags.hostname } : {}),
     env: flags.env ?? [], envFiles: flags.envFile ?? [], publish: flags.publish ?? [], publishAll: flags.publishAll === true,
     volumes: flags.volume ?? [], detach: flags.detach === true, autoRemove: flags.rm === true, interactive: flags.interactive === true,
     tty: flags.tty === true, init: flags.init === true,
