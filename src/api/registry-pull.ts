@@ -41,7 +41,7 @@ function storeSink(store: Store): PullSink {
       // checked and its diff_id computed, before the blob is linked into the store.
       const { stream, digests } = await decompressLayer(createReadStream(file), { maxSize: MAX_LAYER_BYTES });
       const [d] = await Promise.all([digests, checkLayerEntries(stream)]);
-      await store.blobs.put(createReadStream(file), { digest: layer.digest, size: layer.size });
+      await store.blobs.putFile(file, { digest: layer.digest, size: layer.size });
       return { diffId: d.diffId, diffSize: d.uncompressedSize };
     },
     async putBlob(bytes, digest) {

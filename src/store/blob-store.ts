@@ -144,6 +144,26 @@ export class BlobStore {
     return this.commitTemp(tmp, `sha256:${hash.digest('hex')}`, size, {});
   }
 
+  /**
+   * Adopts a complete, synced file from the store's tmp dir as a blob without copying it (a
+   * download of hundreds of MB is not written twice): it is hashed, checked against `expect` and
+   * linked into place; the file itself is removed either way.
+   */
+  async putFile(file: string, expect: BlobExpectation = {}): Promise<BlobInfo> {
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      for await (const chunk of createReadStream(file)) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+    } catch (e) {
+      await rm(file, { force: true });
+      throw e;
+    }
+    return this.commitTemp(file, `sha256:${hash.digest('hex')}`, size, expect);
+  }
+
   /** Checks a complete, synced temp file against what was expected and links it into place. */
   private async commitTemp(tmp: string, digest: string, size: number, expect: BlobExpectation): Promise<BlobInfo> {
     try {
