@@ -27,11 +27,15 @@ async function readJson(file: string): Promise<unknown> {
 /**
  * Containers under `<root>/runc` (or bundles under `<root>/bundles`) whose rootfs lies in one of
  * `dirs`: killed and deleted with `runc delete --force`, their bundle dirs removed. A container of a
- * live process never has its rootfs in a dead process's temp dir, so it is never touched.
+ * live process never has its rootfs in a dead process's temp dir, so it is never touched. Nor is a
+ * container of `berth run` (rootfs under `<root>/containers`): it outlives the berth that started it,
+ * its supervisor owns it, and only `berth rm` removes it.
  */
 async function removeContainers(root: string, dirs: readonly string[]): Promise<void> {
   const stateDir = path.join(root, 'runc');
   const bundlesDir = path.join(root, 'bundles');
+  const containersDir = path.join(root, 'containers');
+  dirs = dirs.filter((d) => !within(d, [containersDir]));
   const ids = new Set<string>();
   for (const id of await readdir(stateDir).catch(() => [] as string[])) {
     const state = (await readJson(path.join(stateDir, id, 'state.json'))) as { config?: { rootfs?: unknown } } | undefined;
