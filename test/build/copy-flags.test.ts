@@ -82,6 +82,13 @@ describe('COPY --link, --parents, --exclude', { skip, concurrency: false }, () =
     assert.ok(nobody, passwd);
     const st = lstatSync(path.join(fs, 'owned.txt'));
     assert.deepEqual([st.uid, st.gid], [Number(nobody[1]), Number(nobody[2])]);
+    // BuildKit creates the missing parents of a copy with the --chown owner; in the empty
+    // directory of a --link copy every parent is missing, so the linked layer's /home/nobody/
+    // and /home/ carry it and replace the base's directories in the image.
+    const parents = await context({ 'f.txt': 'F\n' }, `FROM ${BUSYBOX}\nRUN mkdir -p /home && chown 0:0 /home\nCOPY --link --chown=1234:5678 f.txt /home/u/f.txt\n`);
+    ok(await build(root, ['-t', 'copyflags/linkown:2', parents]));
+    const home = lstatSync(path.join(await rootfs('copyflags/linkown:2'), 'home'));
+    assert.deepEqual([home.uid, home.gid], [1234, 5678]);
     assert.equal(lstatSync(path.join(fs, 'x/moded.txt')).mode & 0o777, 0o700);
   });
 

@@ -756,4 +756,48 @@ COPY a.txt \`
 `,
     expect: ({ read }) => eq(read('escaped.txt'), 'one two\n', 'escaped.txt'),
   },
+  {
+    name: 'heredoc-shebang-and-copy',
+    files: { 'greeting': 'hello world\n', 'run.sh': '#!/bin/sh\necho hi\n' },
+    dockerfile: `FROM ${B}
+RUN <<EOF
+#!/bin/sh
+echo shebang > /shebang.txt
+EOF
+COPY <<EOF /etc/greeting
+hello world
+EOF
+COPY --chmod=0755 <<run.sh /usr/local/bin/
+#!/bin/sh
+echo hi
+run.sh
+`,
+    dockerDockerfile: `FROM ${B}
+RUN echo shebang > /shebang.txt
+COPY greeting /etc/greeting
+COPY --chmod=0755 run.sh /usr/local/bin/
+`,
+    current: [
+      heredoc(1, `RUN /bin/sh -c echo shebang > /shebang.txt ${b}`, `RUN /bin/sh -c /dev/pipes/EOF ${b}`),
+      heredoc(2, `COPY greeting /etc/greeting ${b}`, `COPY <<EOF /etc/greeting ${b}`),
+      heredoc(3, `COPY run.sh /usr/local/bin/ ${b}`, `COPY --chmod=0755 <<run.sh /usr/local/bin/ ${b}`),
+    ],
+    expect: ({ read }) => eq([read('shebang.txt'), read('etc/greeting'), read('usr/local/bin/run.sh')], ['shebang\n', 'hello world\n', '#!/bin/sh\necho hi\n'], 'heredoc files'),
+  },
+  {
+    // docker 20.10 has no --link (frontend 1.4): it builds the same copies without it. Where no
+    // symlink is in the destination's parents and no --chown applies to parents --link creates
+    // (copy-flags.test.ts checks both), the result is the same filesystem and history.
+    name: 'copy-link',
+    files: { ...srcTree },
+    dockerfile: `FROM ${B}
+COPY --link a.txt /linked/a.txt
+COPY --link src/ /opt/lower/new/
+`,
+    dockerDockerfile: `FROM ${B}
+COPY a.txt /linked/a.txt
+COPY src/ /opt/lower/new/
+`,
+    mtimes: ['linked', 'opt/lower/new'],
+  },
 ];
