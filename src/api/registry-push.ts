@@ -2,10 +2,13 @@
 // first (as docker does), into the store so a second push finds them, and the manifest pushed then
 // names the compressed blobs; loaded and pulled images go byte for byte, so their digest stays.
 import { createReadStream } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { compressLayer } from '../layer/index.ts';
 import { layerCompression, layerMediaType, mediaTypeFamily, MediaType, parseReference, type Reference } from '../oci/index.ts';
 import { pushImage as pushToRegistry, type PushBlob, type PushSource } from '../registry/index.ts';
 import type { Store } from '../store/index.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 import { BerthError } from '../util/errors.ts';
 import { openStore } from './image-resolve.ts';
 import { credentialLookup } from '../registry/credentials.ts';
@@ -32,8 +35,28 @@ interface StoredManifest {
   [k: string]: unknown;
 }
 
-/** The gzip blob of an uncompressed stored layer: made once, then found by the store's HEAD-free has(). */
-async function gzipped(store: Store, digest: string, memo: Map<string, { digest: string; size: number }>): Promise<{ digest: string; size: number }> {
+type GzipMemo = Map<string, { digest: string; size: number }>;
+
+/** Which gzip blob stands for which uncompressed layer: `<root>/registry/gzipped.json`, a hint file. */
+const memoFile = (store: Store): string => path.join(store.layout.root, 'registry', 'gzipped.json');
+
+async function readMemo(store: Store): Promise<GzipMemo> {
+  try {
+    return new Map(Object.entries(JSON.parse(await readFile(memoFile(store), 'utf8')) as Record<string, { digest: string; size: number }>));
+  } catch {
+    return new Map(); // lost or torn: the layers are compressed again
+  }
+}
+
+async function writeMemo(store: Store, memo: GzipMemo): Promise<void> {
+  const live = new Set(await store.blobs.list());
+  const kept = [...memo].filter(([u, g]) => live.has(u) && live.has(g.digest));
+  await mkdir(path.dirname(memoFile(store)), { recursive: true });
+  await writeFileAtomic(memoFile(store), JSON.stringify(Object.fromEntries(kept)), store.layout.tmpDir);
+}
+
+/** The gzip blob of an uncompressed stored layer: made once, then reused while the store keeps it. */
+async function gzipped(store: Store, digest: string, memo: GzipMemo): Promise<{ digest: string; size: number }> {
   const known = memo.get(digest);
   if (known && await store.blobs.has(known.digest)) return known;
   const { stream, digests } = compressLayer(store.blobs.openRead(digest), 'gzip');
@@ -47,7 +70,7 @@ function blobOf(store: Store, digest: string, size: number, mountFrom: readonly 
   return { digest, size, mountFrom, open: (start, end) => createReadStream(file, { start, ...(end === undefined ? {} : { end }) }) };
 }
 
-async function pushSource(store: Store, manifestDigest: string, ref: Reference, memo: Map<string, { digest: string; size: number }>): Promise<PushSource> {
+async function pushSource(store: Store, manifestDigest: string, ref: Reference, memo: GzipMemo): Promise<PushSource> {
   const raw = await store.blobs.read(manifestDigest);
   const manifest = JSON.parse(raw.toString('utf8')) as StoredManifest;
   const sources = await readSources(store);
@@ -86,9 +109,10 @@ export async function pushImage(root: string, reference: string, opts: PushImage
     if (!img) throw new BerthError('NOT_FOUND', `An image does not exist locally with the tag: ${ref.familiar()}`, { hint: `tag the image first: berth tag IMAGE ${ref.familiar()}` });
     targets = [{ tag, manifest: img.manifest }];
   }
-  const memo = new Map<string, { digest: string; size: number }>();
   const out: PushedTag[] = [];
   await store.write(async () => {
+    const memo = await readMemo(store);
+    const before = memo.size;
     for (const target of targets) {
       const tref = parseReference(target.tag);
       const source = await pushSource(store, target.manifest, tref, memo);
@@ -98,6 +122,7 @@ export async function pushImage(root: string, reference: string, opts: PushImage
       await recordSources(store, tref.name, [source.config.digest, ...source.layers.map((l) => l.digest)]).catch(() => undefined);
       out.push({ tag: tref.familiar(), ...r });
     }
+    if (memo.size !== before) await writeMemo(store, memo).catch(() => undefined);
   });
   return out;
 }
