@@ -32,6 +32,8 @@ export interface BuildImageOptions {
   iidfile?: string | undefined;
   /** `-o` specs (docker's syntax); the image is always stored too. */
   outputs?: readonly string[];
+  /** Where `-o …,dest=-` outputs are written (the CLI passes its stdout). */
+  outputStream?: NodeJS.WritableStream | undefined;
   /** Merge the final stage's own layers into one (docker's --squash). */
   squash?: boolean;
   /** `--platform` values; only the host's platform is accepted. */
@@ -128,7 +130,7 @@ export async function buildImage(root: string, opts: BuildImageOptions): Promise
     await store.blobs.put(built.configBytes, { digest: built.configDigest });
     await store.blobs.put(built.manifestBytes, { digest: built.manifestDigest });
     const [image] = await store.addImages([{ manifest: built.manifestDigest, config: built.configDigest, tags, diffSizes: final.layers.map((l) => l.diffSize) }]);
-    for (const o of outputs) await writeOutput(store, image!, o, tags);
+    for (const o of outputs) await writeOutput(store, image!, o, tags, opts.outputStream);
     await ports.flush();
     if (opts.iidfile) await writeFile(path.resolve(opts.iidfile), built.configDigest);
     return { id: built.configDigest, tags };

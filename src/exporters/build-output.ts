@@ -60,6 +60,8 @@ function imageOptions(spec: OutputSpec, fields: ReadonlyMap<string, string>): Ou
 
 /** Parses docker's `-o` forms: `type=local,dest=out`, `type=tar,dest=x.tar`, or a bare path (local). */
 export function parseOutput(text: string): OutputSpec {
+  // docker: `-o -` is the rootfs as a tar on stdout; any other bare word is a local directory.
+  if (text === '-') return { type: 'tar', dest: '-' };
   if (!text.includes('=')) return { type: 'local', dest: text };
   const fields = new Map<string, string>();
   for (const part of text.split(',')) {
@@ -77,6 +79,7 @@ export function parseOutput(text: string): OutputSpec {
   }
   const dest = fields.get('dest');
   if ((type === 'local' || type === 'tar') && !dest) throw new BerthError('INVALID_ARGUMENT', `output type=${type} needs dest=<path>`);
+  if (type === 'local' && dest === '-') throw new BerthError('INVALID_ARGUMENT', 'a local output is a directory and cannot go to stdout', { hint: 'use -o - (or type=tar,dest=-) for a tar on stdout' });
   const spec: OutputSpec = { type: type as OutputType, dest };
   return image ? imageOptions(spec, fields) : spec;
 }
@@ -93,7 +96,7 @@ export async function writeOutput(store: Store, image: StoredImage, spec: Output
   const toStream = async (stream: NodeJS.ReadableStream): Promise<void> => {
     if (spec.dest === '-') {
       if (!stdout) throw new BerthError('INVALID_ARGUMENT', 'an output to stdout (dest=-) needs a stream to write to');
-      await pipeline(stream, stdout);
+      await pipeline(stream, stdout, { end: false }); // stdout stays open for what follows
       return;
     }
     const file = path.resolve(spec.dest!);

@@ -32,6 +32,8 @@ describe('build outputs', () => {
     assert.deepEqual(parseOutput('type=tar,dest=x.tar'), { type: 'tar', dest: 'x.tar' });
     assert.throws(() => parseOutput('type=registry'), /unsupported output type "registry"/);
     assert.throws(() => parseOutput('type=local'), /needs dest=/);
+    assert.deepEqual(parseOutput('-'), { type: 'tar', dest: '-' });
+    assert.throws(() => parseOutput('type=local,dest=-'), /cannot go to stdout/);
   });
 
   it('writes the flattened rootfs (whiteouts applied) to a dir and a tar, and an archive that loads back', async () => {

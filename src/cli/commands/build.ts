@@ -112,7 +112,7 @@ async function runBuildIn(opts: BuildOptions, root: string, dockerfileText: stri
     const result = await buildImage(root, {
       contextDir: opts.context, dockerfile: opts.file, dockerfileText, buildArgs, target: opts.target,
       tags: opts.tag ?? [], noCache: opts.cache === false, network, labels: parseLabels(opts.label ?? []),
-      iidfile: opts.iidfile, outputs: opts.output ?? [], buildContexts: opts.buildContext ?? [], signal: controller.signal, onEvent: (e) => progress?.handle(e), pull: opts.pull === true,
+      iidfile: opts.iidfile, outputs: opts.output ?? [], outputStream: process.stdout, buildContexts: opts.buildContext ?? [], signal: controller.signal, onEvent: (e) => progress?.handle(e), pull: opts.pull === true,
       secrets: opts.secret ?? [], ssh: opts.ssh ?? [], allow: opts.allow ?? [],
       squash: opts.squash === true, platform: opts.platform ?? [], compression: parseCompression(opts.compression),
     });
@@ -120,7 +120,9 @@ async function runBuildIn(opts: BuildOptions, root: string, dockerfileText: stri
       const done = progress.vertex('exporting to image');
       done([`writing image ${result.id}`, ...result.tags.map((t) => `naming to ${t}`)]);
     }
-    if (quiet) process.stdout.write(result.id + '\n');
+    // An output streamed to stdout (`-o -`, dest=-) owns it: the ID would corrupt the archive.
+    const streamed = (opts.output ?? []).some((o) => o === '-' || /(^|,)dest=-(,|$)/.test(o));
+    if (quiet && !streamed) process.stdout.write(result.id + '\n');
     return 0;
   } catch (e) {
     progress?.fail();
