@@ -1,7 +1,7 @@
 // `berth build --build-context NAME=DIR|docker-image://REF` end to end (busybox base, real runc):
 // a directory context read by COPY --from (its .dockerignore applied, owners 0:0) and by FROM, an
 // image context standing in for a FROM name, a context overriding a stage of the same name, the
-// cache keyed on the directory's content, and typed errors for bad specs.
+// cache keyed on the directory's content, RUN --mount from= a context, and typed errors for bad specs.
 import assert from 'node:assert/strict';
 import { lstatSync, readFileSync } from 'node:fs';
 import { chown, mkdir, writeFile } from 'node:fs/promises';
@@ -76,6 +76,15 @@ COPY extra.txt /extra.txt
     const m = await build(root, ['-t', 'bctx/override:3', '--build-context', `assets=${assets}`, mid]);
     ok(m);
     assert.equal(read(await rootfs('bctx/override:3'), 'site.css'), 'body{}\n', 'COPY --from=assets reads the context, not the stage');
+  });
+
+  it('RUN --mount=type=bind,from=NAME mounts a directory context', async () => {
+    const ctx = await context(`FROM ${BUSYBOX}\nRUN --mount=type=bind,from=assets,target=/mnt/assets cat /mnt/assets/css/site.css > /mounted.css && ls /mnt/assets > /listing\n`);
+    ok(await build(root, ['-t', 'bctx/mount:1', '--build-context', `assets=${assets}`, ctx]));
+    const fs = await rootfs('bctx/mount:1');
+    assert.equal(read(fs, 'mounted.css'), 'body{}\n');
+    assert.equal(read(fs, 'listing'), 'css\nlogo.svg\n');
+    assert.throws(() => lstatSync(path.join(fs, 'mnt/assets/logo.svg')), 'the mount leaves nothing in the layer');
   });
 
   it('docker-image://REF stands in for a FROM name through the image resolver', async () => {
