@@ -64,7 +64,7 @@ export async function runContainer(root: string, opts: RunContainerOptions): Pro
   if (opts.tty) throw new BerthError('NOT_IMPLEMENTED', 'a pseudo-TTY (-t) is not supported yet', { hint: 'drop -t; -i alone passes stdin through' });
   const network = opts.network ?? 'default';
   if (!NETWORKS.has(network)) {
-    throw new BerthError('NOT_IMPLEMENTED', `network ${network} not found: berth has the networks default, host and none`, { hint: 'use --network default|host|none' });
+    throw new BerthError('NOT_FOUND', `network ${network} not found: berth has the networks default, host and none`, { hint: 'use --network default|host|none' });
   }
   const hostEnv = opts.hostEnv ?? process.env;
   const fromFiles: string[] = [];

@@ -1,4 +1,5 @@
 // `create`: a new container's record (ID, unique name, composed command and config) written under the containers lock.
+import { hostname as osHostname } from 'node:os';
 import type { ContainerConfig } from '../oci/index.ts';
 import type { Store } from '../store/index.ts';
 import { BerthError } from '../util/errors.ts';
@@ -72,7 +73,8 @@ export async function createContainer(store: Store, opts: CreateOptions): Promis
     } else {
       for (let retry = 0; name === undefined || existing.some((c) => c.Name === name); retry++) name = randomName(retry > 5 ? retry : 0);
     }
-    const hostname = opts.hostname ?? id.slice(0, 12);
+    // On the host's network a container takes the host's name, as in docker.
+    const hostname = opts.hostname ?? (network === 'host' ? osHostname() : id.slice(0, 12));
     const exposed: Record<string, object> = { ...(img.ExposedPorts ?? {}) };
     const bindings: ContainerRecord['HostConfig']['PortBindings'] = {};
     for (const p of ports) {
