@@ -33,6 +33,14 @@ export interface Case {
   current?: Array<{ at: number | string; was: string; now: string; why: string }>;
   /** What docker builds instead of `dockerfile`, where docker 20.10 lacks the syntax (heredocs). */
   dockerDockerfile?: string;
+  /**
+   * Empty mount points of RUN --mount targets that docker 20.10 leaves in its layers and current
+   * BuildKit removes (client/llb exec sets RemoveMountStubsRecursive since v0.11, 6b265b1ba and
+   * 2cae26f61): each must be an empty directory or file in docker's result and absent from berth's.
+   */
+  mountStubs?: string[];
+  /** Build secrets by id (their values), given to both builds as `--secret id=<id>,src=<file>`. */
+  secrets?: Record<string, string>;
   /** Set when berth is known to differ and the fix is not local: the reason, precisely. */
   todo?: string;
 }

@@ -18,7 +18,10 @@ import { extractLayer } from '../../src/layer/index.ts';
 import { Store } from '../../src/store/index.ts';
 import { BUSYBOX, busyboxUnavailable, importBusyboxBase, useDockerd, which, type DockerEngine } from '../helpers/dockerd.ts';
 import { diffTrees, flattenImage, snapshotTree, type TreeSnapshot } from '../helpers/flatten.ts';
-import { BASE, basePopulate, CASES, writeContext, type Case } from './build-diff-cases.ts';
+import { BASE, basePopulate, CASES as CORE_CASES, writeContext, type Case } from './build-diff-cases.ts';
+import { MOUNT_CASES } from './build-diff-mount-cases.ts';
+
+const CASES = [...CORE_CASES, ...MOUNT_CASES];
 
 const work = mkdtempSync(path.join(tmpdir(), 'berth-build-diff-'));
 const root = path.join(work, 'store');
@@ -71,7 +74,7 @@ async function docker(engine: DockerEngine, args: readonly string[]): Promise<st
   return r.stdout;
 }
 
-interface BuildSpec { ctx: string; dockerfile: string; tag: string; buildArgs?: Record<string, string> | undefined; target?: string | undefined }
+interface BuildSpec { ctx: string; dockerfile: string; tag: string; buildArgs?: Record<string, string> | undefined; target?: string | undefined; secrets?: string[] | undefined }
 
 type ImageConfig = Record<string, unknown> & { config?: Record<string, unknown>; history?: HistoryEntry[]; rootfs?: { diff_ids?: string[] } };
 interface HistoryEntry { created_by?: string; comment?: string; empty_layer?: boolean }
@@ -81,6 +84,7 @@ async function dockerBuild(engine: DockerEngine, b: BuildSpec): Promise<void> {
   const args = ['build', '--network', 'none', '-q', '-f', b.dockerfile, '-t', b.tag];
   for (const [k, v] of Object.entries(b.buildArgs ?? {})) args.push('--build-arg', `${k}=${v}`);
   if (b.target) args.push('--target', b.target);
+  for (const s of b.secrets ?? []) args.push('--secret', s);
   // docker 20.10's BuildKit sometimes loses a stage's rootfs when several builds run at once
   // ("stat /bin/sh: no such file or directory" on a trivial RUN): that is the peer's flake, not
   // something berth did, so its build is tried again before the case fails.
@@ -116,7 +120,7 @@ async function berthBuild(b: BuildSpec): Promise<void> {
   try {
     await buildImage(root, {
       contextDir: b.ctx, dockerfile: b.dockerfile, tags: [b.tag], network: 'none',
-      ...(b.buildArgs ? { buildArgs: b.buildArgs } : {}), ...(b.target ? { target: b.target } : {}),
+      ...(b.buildArgs ? { buildArgs: b.buildArgs } : {}), ...(b.target ? { target: b.target } : {}), ...(b.secrets ? { secrets: b.secrets } : {}),
     });
   } catch (e) {
     const hint = isBerthError(e) && e.hint ? `\n${e.hint}` : '';
@@ -222,6 +226,20 @@ function dropMountStubs(docker: TreeSnapshot, berth: TreeSnapshot): void {
   }
 }
 
+/** Removes the RUN --mount stubs a case names from docker's tree, after checking each is one (see Case.mountStubs). */
+function dropRunMountStubs(stubs: readonly string[], docker: TreeSnapshot, berth: TreeSnapshot): string[] {
+  const problems: string[] = [];
+  for (const p of stubs) {
+    const n = docker.nodes.get(p);
+    // docker 20.10 leaves a file stub only now and then (as with ETC_STUBS): absent from both is fine.
+    if (n === undefined && !berth.nodes.has(p)) continue;
+    const empty = n?.type === 'dir' ? ![...docker.nodes.keys()].some((q) => q.startsWith(p + '/') && !stubs.includes(q)) : n?.type === 'file' && n.content?.startsWith('0:');
+    if (!empty || berth.nodes.has(p)) problems.push(`reference changed: ${p} is not an empty mount stub only docker has (docker: ${n?.type ?? 'absent'}, berth: ${berth.nodes.has(p) ? 'present' : 'absent'})`);
+    else docker.nodes.delete(p);
+  }
+  return problems;
+}
+
 /** Drops mtimes except of non-directories at or under the given prefixes. */
 function keepMtimes(tree: TreeSnapshot, prefixes: readonly string[]): TreeSnapshot {
   const nodes = new Map([...tree.nodes].map(([p, n]) => {
@@ -252,7 +270,8 @@ async function runCase(engine: DockerEngine, c: Case): Promise<string[]> {
     diffs.push(...[...toCurrentBuildkit(parentEntries, d), ...configDiffs(d.config, b.config)].map((s) => `parent ${s}`));
   }
   const tag = `berth-diff/${c.name}:1`;
-  const spec: BuildSpec = { ctx, dockerfile: df('Dockerfile', c.dockerfile), tag, buildArgs: c.buildArgs, target: c.target };
+  const secrets = Object.entries(c.secrets ?? {}).map(([id, value]) => `id=${id},src=${df(`secret-${id}`, value)}`);
+  const spec: BuildSpec = { ctx, dockerfile: df('Dockerfile', c.dockerfile), tag, buildArgs: c.buildArgs, target: c.target, ...(secrets.length ? { secrets } : {}) };
   const dockerSpec = c.dockerDockerfile ? { ...spec, dockerfile: df('Dockerfile.docker', c.dockerDockerfile) } : spec;
   const [d, b] = await Promise.all([
     dockerBuild(engine, dockerSpec).then(() => dockerImage(engine, tag, path.join(dir, 'docker'))),
@@ -262,6 +281,7 @@ async function runCase(engine: DockerEngine, c: Case): Promise<string[]> {
   const dt = keepMtimes(snapshotTree(d.rootfs), c.mtimes ?? []);
   const bt = keepMtimes(snapshotTree(b.rootfs), c.mtimes ?? []);
   dropMountStubs(dt, bt);
+  diffs.push(...dropRunMountStubs(c.mountStubs ?? [], dt, bt));
   diffs.push(...toCurrentBuildkit((c.current ?? []).filter((e) => !String(e.at).startsWith('parent:')), d, dt));
   diffs.push(...configDiffs(d.config, b.config));
   // A small text file that differs is shown, both sides.
