@@ -24,7 +24,8 @@ export class RegistryProgress {
   private readonly lines = new Map<string, string>();
   private readonly draw: ReturnType<typeof createLogUpdate> | undefined;
 
-  constructor(private readonly out: NodeJS.WriteStream, tty = Boolean(out.isTTY)) {
+  // A terminal that reports no rows (some ptys) would clip the live view to nothing: print plainly there.
+  constructor(private readonly out: NodeJS.WriteStream, tty = Boolean(out.isTTY) && (out.rows ?? 0) > 0) {
     if (tty) this.draw = createLogUpdate(out, { showCursor: true });
   }
 
