@@ -1,5 +1,5 @@
 // ADD of a git repository, end to end against a real `git daemon` on loopback (git:// protocol):
-// branch, tag, commit and `#ref:subdir` sources, --keep-git-dir, --checksum of the commit, the cache
+// branch, tag, commit and `#ref:subdir` sources, submodules, --keep-git-dir, --checksum of the commit, the cache
 // keyed on the resolved commit (a push invalidates it), and the typed errors of bad sources.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -17,7 +17,7 @@ const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '
 const skip = runcUnavailable() ?? (existsSync('/usr/bin/git') ? undefined : 'needs git');
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8' }).trim();
+  return execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
 async function freePort(): Promise<number> {
@@ -120,6 +120,27 @@ ADD --keep-git-dir ${url}#main /kept
     ok(pushed);
     assert.equal(step(pushed, 'ADD').cached, false, pushed.stderr);
     assert.equal(read(await rootfs('gitsrc/cache:2'), 'app/README'), 'version three\n');
+  });
+
+  it('checks submodules out', async () => {
+    const served = path.join(work, 'served');
+    git(served, 'init', '-q', '--bare', '-b', 'main', 'lib.git');
+    const lib = path.join(work, 'lib-wt');
+    await mkdir(lib);
+    git(lib, 'init', '-q', '-b', 'main');
+    await writeFile(path.join(lib, 'lib.txt'), 'from the submodule\n');
+    git(lib, 'add', '.');
+    git(lib, 'commit', '-q', '-m', 'lib');
+    git(lib, 'push', '-q', path.join(served, 'lib.git'), 'main');
+    const wt = path.join(work, 'wt');
+    git(wt, 'checkout', '-q', '-b', 'with-sub');
+    git(wt, '-c', 'protocol.allow=always', 'submodule', 'add', '-q', url.replace('repo.git', 'lib.git'), 'vendor/lib');
+    git(wt, 'commit', '-q', '-m', 'add lib');
+    git(wt, 'push', '-q', path.join(served, 'repo.git'), 'with-sub');
+    git(wt, 'checkout', '-q', 'main');
+    const b = await buildIt(`FROM ${BASE}\nADD ${url}#with-sub /app\n`, 'gitsrc/sub:1');
+    ok(b);
+    assert.equal(read(await rootfs('gitsrc/sub:1'), 'app/vendor/lib/lib.txt'), 'from the submodule\n');
   });
 
   it('bad git sources fail with typed errors', async () => {

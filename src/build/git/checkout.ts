@@ -6,8 +6,14 @@ import path from 'node:path';
 import { BerthError } from '../../util/errors.ts';
 import { isCommitId, type GitRef } from './ref.ts';
 
-/** Never ask for credentials on a terminal; never read the user's or the system's git config. */
-const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', LC_ALL: 'C' };
+/**
+ * Never ask for anything on a terminal (credentials, an ssh host key: ssh runs in batch mode unless
+ * the user chose an ssh command); never read the user's or the system's git config.
+ */
+const GIT_ENV = {
+  ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', LC_ALL: 'C',
+  GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
+};
 
 function git(args: readonly string[], opts: { cwd?: string; signal?: AbortSignal | undefined } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -48,7 +54,7 @@ export async function resolveCommit(ref: GitRef, signal?: AbortSignal): Promise<
 
 /**
  * Checks `commit` out into `dir` (created), fetching as little as the server allows: the commit
- * alone, else the ref, else every branch and tag. Without `keepGitDir` the .git directory is
+ * alone, else the ref, else every branch and tag; then its submodules. Without `keepGitDir` the .git directory is
  * removed. Returns the directory to copy: `dir` or its `subdir`, which must be a real directory
  * inside the checkout (no component may be a symlink).
  */
@@ -56,10 +62,12 @@ export async function checkoutCommit(ref: GitRef, commit: string, dir: string, o
   const { signal } = opts;
   await mkdir(dir, { recursive: true });
   await git(['init', '-q', dir], { signal });
+  // The remote is `origin`, so relative submodule URLs resolve against it.
+  await git(['-C', dir, 'remote', 'add', 'origin', ref.remote], { signal });
   const fetch = (...what: string[]): Promise<string> => git(['-C', dir, 'fetch', '-q', '--no-tags', ...what], { signal });
-  const attempts: string[][] = [['--depth', '1', '--', ref.remote, commit]];
-  if (ref.ref !== '' && !isCommitId(ref.ref)) attempts.push(['--depth', '1', '--', ref.remote, ref.ref]);
-  attempts.push(['--', ref.remote, '+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*']);
+  const attempts: string[][] = [['--depth', '1', 'origin', commit]];
+  if (ref.ref !== '' && !isCommitId(ref.ref)) attempts.push(['--depth', '1', 'origin', ref.ref]);
+  attempts.push(['origin', '+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*']);
   let fetched = false;
   let last: unknown;
   for (const args of attempts) {
@@ -76,6 +84,10 @@ export async function checkoutCommit(ref: GitRef, commit: string, dir: string, o
     throw new BerthError('GIT_SOURCE', `commit ${commit} could not be fetched from ${ref.remote}`, { cause: last, hint: last instanceof Error ? last.message : undefined });
   }
   await git(['-C', dir, '-c', 'advice.detachedHead=false', 'checkout', '-q', commit], { signal });
+  // Submodules are checked out too, as BuildKit's git source does.
+  if (await lstat(path.join(dir, '.gitmodules')).then((st) => st.isFile(), () => false)) {
+    await git(['-C', dir, 'submodule', 'update', '--init', '--recursive', '--depth', '1'], { signal });
+  }
   if (!opts.keepGitDir) await rm(path.join(dir, '.git'), { recursive: true, force: true });
   let at = dir;
   for (const part of ref.subdir === '' ? [] : ref.subdir.split('/')) {
