@@ -11,7 +11,7 @@ function clamp(t: TarTime | undefined, epoch: number): TarTime | undefined {
 }
 
 /** The entries of `tar` again, as a deterministic tar stream whose times are at most `epoch` seconds. */
-export function clampTarTimes(tar: AsyncIterable<unknown>, epoch: number): Readable {
+export function clampTarTimes(tar: AsyncIterable<unknown> | Iterable<unknown>, epoch: number): Readable {
   async function* entries(): AsyncGenerator<TarSourceEntry> {
     for await (const { header, body } of readTar(tar)) {
       yield {
