@@ -1,6 +1,6 @@
-// Runs async jobs with at most `limit` in flight; the first failure aborts the rest (they see the
-// signal) and is the one reported.
-export async function runPool<T>(items: readonly T[], limit: number, job: (item: T, index: number) => Promise<void>): Promise<void> {
+// Runs async jobs with at most `limit` in flight; the first failure stops new jobs, is passed to
+// `onFailure` (which aborts the ones in flight) and is the one reported.
+export async function runPool<T>(items: readonly T[], limit: number, job: (item: T, index: number) => Promise<void>, onFailure?: (e: unknown) => void): Promise<void> {
   let next = 0;
   let failed: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
@@ -9,7 +9,10 @@ export async function runPool<T>(items: readonly T[], limit: number, job: (item:
       try {
         await job(items[i]!, i);
       } catch (e) {
-        failed ??= { error: e };
+        if (!failed) {
+          failed = { error: e };
+          onFailure?.(e);
+        }
       }
     }
   };

@@ -94,8 +94,11 @@ async function fetchConfig(t: Transport, repository: string, d: Descriptor): Pro
 
 export async function pullImage(ref: Reference, sink: PullSink, opts: PullOptions): Promise<PulledImage> {
   const emit = opts.onEvent ?? ((): void => undefined);
+  // A failed layer stops the others' downloads too (their temp files go in their finally blocks).
+  const stop = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
   const t = await connect(ref.registry, 'pull', {
-    ...opts, onRetry: ({ delayMs, error }) => emit({ type: 'retry', message: error.message, delayMs }),
+    ...opts, signal, onRetry: ({ delayMs, error }) => emit({ type: 'retry', message: error.message, delayMs }),
   });
   try {
     const { validateConfig, validateIndex, validateManifest } = await loadValidators();
@@ -136,7 +139,7 @@ export async function pullImage(ref: Reference, sink: PullSink, opts: PullOption
       } finally {
         await rm(file, { force: true });
       }
-    });
+    }, (e) => stop.abort(e));
     await sink.putBlob(configBytes, parsed.config.digest);
     await sink.putBlob(manifest.bytes, manifest.digest);
     emit({ type: 'digest', digest: top.digest });

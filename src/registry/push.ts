@@ -98,7 +98,9 @@ async function pushBlob(t: Transport, repository: string, blob: PushBlob, opts: 
 /** Pushes one image under `ref` (its tag, or by digest when it has none). */
 export async function pushImage(ref: Reference, image: PushSource, opts: PushOptions): Promise<PushResult> {
   const emit = opts.onEvent ?? ((): void => undefined);
-  const t = await connect(ref.registry, 'push', { ...opts, onRetry: ({ delayMs, error }) => emit({ type: 'retry', message: error.message, delayMs }) });
+  const stop = new AbortController(); // a failed layer stops the other uploads
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+  const t = await connect(ref.registry, 'push', { ...opts, signal, onRetry: ({ delayMs, error }) => emit({ type: 'retry', message: error.message, delayMs }) });
   try {
     emit({ type: 'start', action: 'push', repository: ref.name, tag: ref.tag });
     for (const l of image.layers) emit({ type: 'layer', id: shortId(l.digest), status: 'Preparing' });
@@ -108,7 +110,7 @@ export async function pushImage(ref: Reference, image: PushSource, opts: PushOpt
       if (r.outcome === 'exists') emit({ type: 'layer', id, status: 'Layer already exists' });
       else if (r.outcome === 'mounted') emit({ type: 'layer', id, status: 'Mounted', from: r.from! });
       else emit({ type: 'layer', id, status: 'Pushed' });
-    });
+    }, (e) => stop.abort(e));
     await pushBlob(t, ref.repository, image.config, opts, () => undefined);
     const reference = ref.tag ?? sha256Of(image.manifestBytes);
     const res = await t.send({
