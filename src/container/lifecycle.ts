@@ -5,9 +5,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { deleteContainer, killContainer } from '../runtime/index.ts';
+import { killContainer } from '../runtime/index.ts';
 import type { Store } from '../store/index.ts';
 import { BerthError } from '../util/errors.ts';
+import { clearRunLeftovers } from './leftovers.ts';
 import { ContainerRecords, supervisorAlive, type ContainerRecord } from './record.ts';
 import { runcId } from './supervisor.ts';
 
@@ -103,14 +104,6 @@ export async function stopContainer(store: Store, rec: ContainerRecord, timeoutS
   await waitStopped(records, rec.Id);
 }
 
-async function mountedBelow(dir: string): Promise<string[]> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  return text.split('\n')
-    .map((l) => l.split(' ')[4]?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))))
-    .filter((p): p is string => p !== undefined && (p === dir || p.startsWith(dir + '/')))
-    .reverse();
-}
-
 /**
  * docker rm: refuses a running container unless `force` (then kills it). Waits for its supervisor
  * to finish, then removes whatever a dead supervisor may have left (runc state, overlay mount) and
@@ -129,9 +122,7 @@ export async function removeContainer(store: Store, rec: ContainerRecord, force 
   }
   for (let i = 0; i < 100 && (await supervisorAlive(rec)); i++) await delay(POLL_MS);
   if (await supervisorAlive(rec)) process.kill(rec.Berth.supervisorPid, 'SIGKILL');
-  await deleteContainer({ stateRoot: store.layout.root }, runcId(rec), true).catch(() => {});
-  const dir = records.containerDir(rec.Id);
-  for (const point of await mountedBelow(dir)) await run('umount', [point]).catch(() => run('umount', ['-l', point]));
+  await clearRunLeftovers(store.layout.root, runcId(rec), records.containerDir(rec.Id));
   await records.remove(rec.Id);
 }
 

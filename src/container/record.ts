@@ -108,8 +108,8 @@ export class ContainerRecords {
     }
     const rec = JSON.parse(text) as ContainerRecord;
     if (rec.State.Status === 'running' && !(await supervisorAlive(rec))) {
-      // Its supervisor died without recording the exit (killed, or the machine rebooted).
-      rec.State = { ...rec.State, Status: 'exited', Running: false, Pid: 0, ExitCode: rec.State.ExitCode || 255, FinishedAt: rec.State.FinishedAt || rec.State.StartedAt };
+      // Its supervisor died without recording the exit (killed, or the machine rebooted): when is unknown, so the start time stands in.
+      rec.State = { ...rec.State, Status: 'exited', Running: false, Pid: 0, ExitCode: rec.State.ExitCode || 255, FinishedAt: rec.State.FinishedAt.startsWith('0001-') ? rec.State.StartedAt : rec.State.FinishedAt };
     }
     return rec;
   }

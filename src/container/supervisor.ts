@@ -10,6 +10,7 @@ import type { Store } from '../store/index.ts';
 import { BerthError } from '../util/errors.ts';
 import { composeEnv, formatPort } from './compose.ts';
 import { JsonLog } from './json-log.ts';
+import { clearRunLeftovers } from './leftovers.ts';
 import { freePort } from './ports.ts';
 import { ContainerRecords, processStartTime, supervisorAlive, type ContainerRecord } from './record.ts';
 
@@ -94,10 +95,12 @@ export async function superviseContainer(store: Store, id: string): Promise<void
       r.NetworkSettings.Ports = {};
       for (const p of ports) (r.NetworkSettings.Ports[`${p.containerPort}/${p.protocol}`] ??= [])!.push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
     }))!;
+    const runcName = runcId(rec);
+    // A previous supervisor that died (or a reboot) may have left its run behind; this one owns the container now.
+    await clearRunLeftovers(store.layout.root, runcName, dir);
     snapshot = await prepareSnapshot(dir, rec.Berth.lowers);
     const user = await resolveUser(snapshot.root, rec.Config.User || '0');
     const args = [rec.Path, ...rec.Args];
-    const runcName = runcId(rec);
     const finished = { done: false };
     const result = runContainer({
       stateRoot: store.layout.root,
