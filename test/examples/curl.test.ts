@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { berth, describeBuild } from '../build/e2e-helpers.ts';
-import { buildExample, containerName, ensureDebianBase, examplesUnavailable, forceRemove, hostAddress, imageConfig, imageOf, STORE } from './helpers.ts';
+import { describeBuild } from '../build/e2e-helpers.ts';
+import { berth, buildExample, containerName, ensureDebianBase, removeLeftovers, examplesUnavailable, forceRemove, hostAddress, imageConfig, imageOf, STORE } from './helpers.ts';
 
 const skip = await examplesUnavailable();
 const IMAGE = imageOf('curl');
@@ -18,6 +18,7 @@ describe('examples/curl: a command-line tool run as a one-shot container', { ski
 
   before(async () => {
     ensureDebianBase();
+    await removeLeftovers('curl');
     server = createServer((req, res) => {
       seen.push({ url: req.url ?? '', headers: req.headers });
       if (req.url?.startsWith('/hello')) res.writeHead(200, { 'content-type': 'text/plain' }).end(`hello, ${req.headers['user-agent']}\n`);

@@ -2,14 +2,14 @@
 // the debian:bookworm base in it, building an example, running it with a published port, waiting for
 // it to answer, and removing it whatever happened.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { runcUnavailable } from '../runtime/helpers.ts';
-import { berth, build, describeBuild, REPO, type Built, type Ran } from '../build/e2e-helpers.ts';
+import { berth as berthFromSource, describeBuild, parsePlain, REPO, type Built, type Ran } from '../build/e2e-helpers.ts';
 
 /**
  * Kept between runs: the examples' apt-get installs (nodejs, nginx, postgresql) take minutes cold
@@ -17,6 +17,68 @@ import { berth, build, describeBuild, REPO, type Built, type Ran } from '../buil
  */
 export const STORE = process.env.BERTH_EXAMPLES_STORE ?? '/var/cache/berth/test-examples-store';
 const MIRROR = process.env.BERTH_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
+
+/** The newest modification time of a file under `dir`. */
+function newestUnder(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) newest = Math.max(newest, statSync(path.join(e.parentPath, e.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * A private copy of the bundled CLI (what bin/berth runs), when dist/ was built after the last change
+ * under src/ (`npm test` builds it first). It starts in a fraction of the CPU time tsx needs to compile
+ * the sources, and these tests start berth some forty times. A copy, because `npm run build` (anyone's,
+ * in this checkout) clears dist/chunks before writing the new ones, and a berth started from dist/
+ * meanwhile can miss a chunk. It lives in the checkout's .tmp/ so its packages resolve from
+ * node_modules, named by its content (reused by later runs; a container supervisor started from it
+ * keeps finding it). Undefined (the sources through tsx) when dist/ is stale or mid-build.
+ */
+const CLI_COPY = ((): string | undefined => {
+  const dist = path.join(REPO, 'dist');
+  try {
+    if (statSync(path.join(dist, 'berth.js')).mtimeMs <= newestUnder(path.join(REPO, 'src'))) return undefined;
+    const files = new Map<string, Buffer>([['berth.js', readFileSync(path.join(dist, 'berth.js'))]]);
+    for (const n of readdirSync(path.join(dist, 'chunks'))) if (n.endsWith('.js')) files.set(`chunks/${n}`, readFileSync(path.join(dist, 'chunks', n)));
+    // Complete: every chunk a file imports is there (not a set caught halfway through a build).
+    for (const text of files.values()) {
+      for (const m of text.toString('utf8').matchAll(/"\.\/(?:chunks\/)?([\w-]+\.js)"/g)) if (!files.has(`chunks/${m[1]}`)) return undefined;
+    }
+    const hash = createHash('sha256');
+    for (const [name, bytes] of [...files].sort(([a], [b]) => a.localeCompare(b))) hash.update(name).update(bytes);
+    const dir = path.join(REPO, '.tmp', 'examples-cli', hash.digest('hex').slice(0, 16));
+    if (!existsSync(dir)) {
+      const partial = `${dir}.${process.pid}`;
+      mkdirSync(path.join(partial, 'chunks'), { recursive: true });
+      for (const [name, bytes] of files) writeFileSync(path.join(partial, name), bytes);
+      try {
+        renameSync(partial, dir);
+      } catch {
+        rmSync(partial, { recursive: true, force: true }); // another test process made it first
+      }
+    }
+    return path.join(dir, 'berth.js');
+  } catch {
+    return undefined;
+  }
+})();
+
+/** `berth --root <root> ...args` as a user runs it; resolves when it exits. */
+export function berth(root: string, args: readonly string[]): Promise<Ran> {
+  if (CLI_COPY === undefined) return berthFromSource(root, args);
+  const started = Date.now();
+  const child = spawn(process.execPath, [CLI_COPY, '--root', root, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+  child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started }));
+  });
+}
 
 /** Why the examples cannot be built and run here, or undefined when they can. */
 export async function examplesUnavailable(): Promise<string | undefined> {
@@ -43,7 +105,8 @@ export const imageOf = (example: string): string => `berth-example/${example}`;
 
 /** Builds examples/<example> as berth-example/<example> in the store; asserts it succeeded. */
 export async function buildExample(example: string): Promise<Built> {
-  const b = await build(STORE, ['-t', imageOf(example), path.join(REPO, 'examples', example)]);
+  const ran = await berth(STORE, ['build', '--progress', 'plain', '-t', imageOf(example), path.join(REPO, 'examples', example)]);
+  const b: Built = { ...ran, steps: parsePlain(ran.stderr), id: /^#\d+ writing image (sha256:[0-9a-f]{64})$/m.exec(ran.stderr)?.[1] };
   assert.equal(b.code, 0, `building examples/${example} failed: ${describeBuild(b)}`);
   assert.match(b.id ?? '', /^sha256:[0-9a-f]{64}$/, `no image ID in the output: ${describeBuild(b)}`);
   return b;
@@ -162,6 +225,16 @@ export async function psRow(name: string): Promise<string> {
   const rows = r.stdout.split('\n').filter((l) => l.trimEnd().endsWith(` ${name}`));
   assert.equal(rows.length, 1, `berth ps -a does not list ${name} once:\n${r.stdout}`);
   return rows[0]!;
+}
+
+/**
+ * Removes containers an earlier run of this example's test left in the shared store (it was killed
+ * before its after() ran, so they may still be running and holding ports).
+ */
+export async function removeLeftovers(example: string): Promise<void> {
+  const r = await berth(STORE, ['ps', '-a', '--format', '{{.Names}}']);
+  assertRan(r, 'berth ps -a');
+  for (const name of r.stdout.split('\n')) if (name.startsWith(`berth-test-${example}-`)) await forceRemove(name);
 }
 
 /** For after(): removes the container whatever state it is in (a no-op once stopAndRemove ran). */

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  buildExample, containerName, ensureDebianBase, examplesUnavailable, forceRemove, freePort, getWhenUp, historyCreatedBy, imageConfig, imageOf, logsOf,
+  buildExample, containerName, ensureDebianBase, removeLeftovers, examplesUnavailable, forceRemove, freePort, getWhenUp, historyCreatedBy, imageConfig, imageOf, logsOf,
   psRow, removeContainer, runDetached, stopContainer,
 } from './helpers.ts';
 
@@ -14,7 +14,10 @@ describe('examples/node: a Node.js web server', { skip }, () => {
   const name = containerName('node');
   let port: number;
 
-  before(() => ensureDebianBase());
+  before(async () => {
+    ensureDebianBase();
+    await removeLeftovers('node');
+  });
   after(() => forceRemove(name));
 
   it('builds on debian:bookworm with Debian\'s nodejs, runs as user app', async () => {

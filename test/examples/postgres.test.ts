@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { berth, describeBuild } from '../build/e2e-helpers.ts';
+import { describeBuild } from '../build/e2e-helpers.ts';
 import {
-  buildExample, containerName, ensureDebianBase, examplesUnavailable, forceRemove, freePort, imageConfig, imageOf, logsOf, psRow, removeContainer,
+  berth, buildExample, containerName, ensureDebianBase, removeLeftovers, examplesUnavailable, forceRemove, freePort, imageConfig, imageOf, logsOf, psRow, removeContainer,
   runDetached, stopContainer, STORE, untilReady,
 } from './helpers.ts';
 
@@ -30,6 +30,7 @@ describe('examples/postgres: PostgreSQL with an init SQL script', { skip }, () =
   before(async () => {
     await run('psql', ['--version']).catch(() => assert.fail('psql is not installed on this host (apt-get install postgresql-client; scripts/setup.sh does)'));
     ensureDebianBase();
+    await removeLeftovers('postgres');
   });
   after(() => forceRemove(name));
 

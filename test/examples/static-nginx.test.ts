@@ -4,9 +4,9 @@
 // on its STOPSIGNAL (SIGQUIT) and is removed.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { berth, describeBuild } from '../build/e2e-helpers.ts';
+import { describeBuild } from '../build/e2e-helpers.ts';
 import {
-  buildExample, containerName, ensureDebianBase, examplesUnavailable, forceRemove, freePort, getWhenUp, historyCreatedBy, imageConfig, imageOf, logsOf,
+  berth, buildExample, containerName, ensureDebianBase, removeLeftovers, examplesUnavailable, forceRemove, freePort, getWhenUp, historyCreatedBy, imageConfig, imageOf, logsOf,
   psRow, removeContainer, runDetached, stopContainer, STORE,
 } from './helpers.ts';
 
@@ -17,7 +17,10 @@ describe('examples/static-nginx: a static site built by Node, served by nginx', 
   const name = containerName('static-nginx');
   let base: string;
 
-  before(() => ensureDebianBase());
+  before(async () => {
+    ensureDebianBase();
+    await removeLeftovers('static-nginx');
+  });
   after(() => forceRemove(name));
 
   it('builds in two stages: the site rendered by node in the first, copied into the nginx one', async () => {
