@@ -9,10 +9,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { tempName } from '../../util/atomic-file.ts';
 
 interface NativeLocks {
-  waitForLock(fd: number, offset: number, length: number, opts: { shared?: boolean }): Promise<void>;
   tryLock(fd: number, offset: number, length: number, opts: { shared?: boolean }): boolean;
 }
 const native = createRequire(import.meta.url)('fs-native-extensions') as NativeLocks;
@@ -79,7 +79,11 @@ export async function acquireCacheDir(req: CacheDirRequest): Promise<HeldCacheDi
   if (req.sharing !== 'private') {
     const fh = await lockFile(dir, 0);
     try {
-      await native.waitForLock(fh.fd, 0, 1, { shared: req.sharing === 'shared' });
+      // Polled, as BuildKit waits for a locked cache (every 100 ms), so that an interrupted build stops waiting.
+      while (!native.tryLock(fh.fd, 0, 1, { shared: req.sharing === 'shared' })) {
+        req.signal?.throwIfAborted();
+        await delay(100);
+      }
       req.signal?.throwIfAborted();
       if (!(await stat(path.join(dir, '0')).catch(() => undefined))) await createInstance(req, dir, 0);
       return held(dir, 0, fh);
