@@ -93,10 +93,14 @@ export async function examplesUnavailable(): Promise<string | undefined> {
   }
 }
 
-/** Bootstraps (once per machine) and imports debian:bookworm into the store, unless it has it. */
+/**
+ * Bootstraps (once per machine) and imports debian:bookworm into the store, unless it has it. Under
+ * a lock: two test files importing at once would make two base images (their created times differ)
+ * and the examples built on the one that loses the tag would miss the cache on the next run.
+ */
 export function ensureDebianBase(): void {
   mkdirSync(STORE, { recursive: true });
-  const r = spawnSync('bash', ['scripts/debian-base.sh', STORE], { cwd: REPO, encoding: 'utf8', timeout: 15 * 60_000 });
+  const r = spawnSync('flock', [`${STORE}.base.lock`, 'bash', 'scripts/debian-base.sh', STORE], { cwd: REPO, encoding: 'utf8', timeout: 15 * 60_000 });
   assert.equal(r.status, 0, `scripts/debian-base.sh failed:\n${r.stdout}\n${r.stderr}`);
 }
 
