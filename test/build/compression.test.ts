@@ -1,7 +1,8 @@
 // `berth build --compression zstd|gzip` and `-o type=oci,compression=zstd,force-compression=true`
 // (BuildKit's exporter options): the built image's layers stored and exported compressed, checked with
-// the real zstd and gzip CLIs, skopeo (which verifies every digest it copies) and umoci. Real CLI, runc,
-// overlayfs. Not differential: docker 20.10's BuildKit exporter has no zstd for the docker image store.
+// the real zstd and gzip CLIs, skopeo (which verifies every digest it copies), umoci and a real
+// docker-registry (push keeps them). Real CLI, runc, overlayfs. Not differential: docker 20.10's
+// BuildKit exporter has no compression option, and its `docker load` reads no zstd.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -10,6 +11,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pushImage, tagImage } from '../../src/api/index.ts';
+import { registryUnavailable, startRegistry } from '../helpers/registry-server.ts';
 import { runcUnavailable } from '../runtime/helpers.ts';
 import { berth, build, describeBuild, importBusybox, type Ran } from './e2e-helpers.ts';
 import { archivedImage, blobFile, BUSYBOX, makeContext, storedImage } from './image-helpers.ts';
@@ -91,6 +94,28 @@ describe('berth build --compression', { skip }, () => {
     assert.deepEqual(there.manifest.layers.map((l) => l.mediaType), [GZIP, ZSTD, ZSTD]);
     const run = await berth(other, ['build', '-q', '-t', 'on-zstd:1', await makeContext(path.join(work, 'ctx-child'), { Dockerfile: 'FROM z:1\nRUN cat /out/a.txt > /copy\n' })]);
     ok(run);
+  });
+
+  it('berth push keeps the zstd layers: the registry (docker-registry) serves the same manifest', async (t) => {
+    const why = registryUnavailable();
+    if (why) return t.skip(why);
+    const reg = await startRegistry('open');
+    try {
+      const ref = `${reg.host}/compression/z:1`;
+      await tagImage(root, 'z:1', ref);
+      const [pushed] = await pushImage(root, ref);
+      const local = await storedImage(root, 'z:1');
+      assert.equal(pushed!.digest, local.digest, 'pushed byte for byte');
+      const res = await reg.api(`/v2/compression/z/manifests/${pushed!.digest}`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+      assert.equal(res.status, 200);
+      const remote = (await res.json()) as { layers: Array<{ mediaType: string; digest: string }> };
+      assert.deepEqual(remote.layers.map((l) => l.mediaType), [GZIP, ZSTD, ZSTD]);
+      const blob = Buffer.from(await (await reg.api(`/v2/compression/z/blobs/${remote.layers[2]!.digest}`)).arrayBuffer());
+      assert.equal(sha256(blob), remote.layers[2]!.digest);
+      assert.deepEqual(await reg.consistencyProblems(), []);
+    } finally {
+      await reg.stop();
+    }
   });
 
   it('gzip: built layers gzip-compressed (gzip -t), which umoci unpacks straight from berth\'s export', async () => {
