@@ -166,6 +166,20 @@ suite('container lifecycle', { concurrency: 1, skip }, () => {
     assert.equal(ok(['logs', 'again']).stdout, '1\n2\n');
   });
 
+  it('a container whose supervisor was killed shows as exited, starts again, and rm leaves nothing', async () => {
+    const id = ok(['run', '-d', '--name', 'orphan', 'ctest/cmd', 'sh', '-c', 'echo run >> /runs; while true; do sleep 0.1; done']).stdout.trim();
+    const supervisor = (): number => (record(root, id) as unknown as { Berth: { supervisorPid: number } }).Berth.supervisorPid;
+    process.kill(supervisor(), 'SIGKILL');
+    await until('ps to notice', () => status('orphan').startsWith('Exited (255)'));
+    assert.equal(ok(['start', 'orphan']).stdout, 'orphan\n');
+    assert.match(status('orphan'), /^Up /);
+    assert.equal(ok(['exec', 'orphan', 'cat', '/runs']).stdout, 'run\nrun\n');
+    process.kill(supervisor(), 'SIGKILL');
+    await until('ps to notice', () => status('orphan').startsWith('Exited (255)'));
+    assert.equal(ok(['rm', 'orphan']).stdout, 'orphan\n');
+    assert.deepEqual(leftovers(root, id), []);
+  });
+
   it('a detached --rm container removes itself when it ends', async () => {
     const id = ok(['run', '-d', '--rm', 'ctest/cmd', 'sh', '-c', 'echo bye']).stdout.trim();
     await until('its removal', () => !ok(['ps', '-a', '-q', '--no-trunc']).stdout.includes(id));
