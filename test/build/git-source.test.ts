@@ -1,4 +1,5 @@
-// ADD of a git repository, end to end against a real `git daemon` on loopback (git:// protocol):
+// ADD of a git repository, end to end against a real `git daemon` on loopback (git:// protocol) and
+// `git http-backend` behind a loopback HTTP server (smart HTTP):
 // branch, tag, commit and `#ref:subdir` sources, submodules, --keep-git-dir, --checksum of the commit, the cache
 // keyed on the resolved commit (a push invalidates it), and the typed errors of bad sources.
 import assert from 'node:assert/strict';
@@ -8,6 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.ts';
 import { runcUnavailable } from '../runtime/helpers.ts';
 import { build, step, waitFor, type Built } from './e2e-helpers.ts';
 import { assertBuilt as ok, Workspace } from './fixture-builds.ts';
@@ -33,6 +35,7 @@ describe('ADD of a git repository', { skip, concurrency: false }, () => {
   let work: string;
   let root: string;
   let daemon: ChildProcess | undefined;
+  let http: GitHttpServer | undefined;
   let url: string;
   let first: string;
 
@@ -68,6 +71,7 @@ describe('ADD of a git repository', { skip, concurrency: false }, () => {
   });
   after(async () => {
     daemon?.kill();
+    await http?.close();
     await ws?.dispose();
   });
 
@@ -120,6 +124,16 @@ ADD --keep-git-dir ${url}#main /kept
     ok(pushed);
     assert.equal(step(pushed, 'ADD').cached, false, pushed.stderr);
     assert.equal(read(await rootfs('gitsrc/cache:2'), 'app/README'), 'version three\n');
+  });
+
+  it('fetches over git\'s smart HTTP (http://…/repo.git#ref:subdir)', async () => {
+    http = await startGitHttpServer(path.join(work, 'served'));
+    const b = await buildIt(`FROM ${BASE}\nADD ${http.url}/repo.git#v1:sub /http/\n`, 'gitsrc/http:1');
+    ok(b);
+    assert.equal(read(await rootfs('gitsrc/http:1'), 'http/inner.txt'), 'inner one\n');
+    const missing = await buildIt(`FROM ${BASE}\nADD ${http.url}/nothing-here.git /x\n`, 'gitsrc/http:2');
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /cannot read the git repository http:\/\/127\.0\.0\.1:\d+\/nothing-here\.git/);
   });
 
   it('checks submodules out', async () => {
