@@ -14,7 +14,7 @@ export { diskUsage, type UsageRow } from './disk-usage.ts';
 export { buildImage, type BuildImageOptions, type BuildImageResult } from './build-image.ts';
 export { contextFromStream, type StdinContext } from './stdin-context.ts';
 export type { BuildEvent } from '../build/index.ts';
-export { pullImage, type PullImageOptions, type PullImageResult } from './registry-pull.ts';
+export { pullImage, pullAllTags, type PullImageOptions, type PullImageResult } from './registry-pull.ts';
 export { pushImage, type PushImageOptions, type PushedTag } from './registry-push.ts';
 export type { RegistryEvent } from '../registry/index.ts';
 export { runContainer, attachContainer, execContainer, type RunContainerOptions, type StartedContainer, type AttachIO, type ExecContainerOptions } from './container-run.ts';

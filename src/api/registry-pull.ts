@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { checkLayerEntries, decompressLayer } from '../layer/index.ts';
 import { parseReference, type Descriptor, type Reference } from '../oci/index.ts';
-import { parsePlatform, pullImage as pullFromRegistry, type PullSink } from '../registry/index.ts';
+import { listTags, parsePlatform, pullImage as pullFromRegistry, type PullSink } from '../registry/index.ts';
 import type { Store } from '../store/index.ts';
 import { manifestLinks } from '../store/index.ts';
 import { tempName } from '../util/atomic-file.ts';
@@ -83,6 +83,18 @@ export async function pullIntoStore(store: Store, ref: Reference, opts: PullImag
       updated: before?.manifest !== pulled.manifestDigest,
     };
   });
+}
+
+/** `pull --all-tags`: every tag of the repository, one after another (a name with a tag is refused, as docker does). */
+export async function pullAllTags(root: string, reference: string, opts: PullImageOptions = {}): Promise<PullImageResult[]> {
+  const ref = parseReference(reference);
+  if (ref.tagExplicit || ref.digest) throw new BerthError('INVALID_ARGUMENT', 'tag can\'t be used with --all-tags/-a');
+  const store = await openStore(root);
+  const tags = await listTags(ref, { settings: settingsFrom(opts), credentials: opts.credentials ?? credentialLookup(), signal: opts.signal, idleTimeoutMs: opts.idleTimeoutMs });
+  if (tags.length === 0) throw new BerthError('NOT_FOUND', `repository ${ref.familiarName()} has no tags`);
+  const out: PullImageResult[] = [];
+  for (const tag of tags) out.push(await pullIntoStore(store, parseReference(`${ref.name}:${tag}`), opts));
+  return out;
 }
 
 export async function pullImage(root: string, reference: string, opts: PullImageOptions = {}): Promise<PullImageResult> {

@@ -8,3 +8,4 @@ export { parsePlatform, hostPlatform, formatPlatform, type Platform } from './pl
 export { shortId, type RegistryEvent, type RegistryEventSink, type LayerStatus } from './events.ts';
 export { endpointsFor, isLoopback, DOCKER_HUB_HOST } from './endpoint.ts';
 export { getCredentials, findCredentials, storeCredentials, eraseCredentials, credentialLookup, authKey, DOCKER_HUB_AUTH_KEY, type CredentialOptions, type StoredCredentials, type FoundCredentials } from './credentials.ts';
+export { listTags } from './tags.ts';

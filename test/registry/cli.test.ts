@@ -61,6 +61,23 @@ describe('berth pull / push / build FROM (CLI)', { skip }, () => {
     assert.equal(images.stdout, `${host}/cli/busybox:1\n`);
   });
 
+  it('pull --all-tags pulls every tag of the repository; a tag with -a is refused', async () => {
+    await berth(src, ['tag', `${host}/cli/busybox:1`, `${host}/cli/multi:a`]);
+    await berth(src, ['tag', `${host}/cli/busybox:1`, `${host}/cli/multi:b`]);
+    const pushed = await berth(src, ['push', '-a', `${host}/cli/multi`]);
+    assert.equal(pushed.code, 0, describeBuild(pushed));
+    assert.deepEqual(pushed.stdout.split('\n').filter((l) => l.includes('digest:')).map((l) => l.split(':')[0]), ['a', 'b']);
+    const root = freshRoot();
+    const r = await berth(root, ['pull', '-a', `${host}/cli/multi`]);
+    assert.equal(r.code, 0, describeBuild(r));
+    assert.ok(r.stdout.endsWith(`${host}/cli/multi\n`), r.stdout);
+    const images = await berth(root, ['images', '--format', '{{.Repository}}:{{.Tag}}']);
+    assert.deepEqual(images.stdout.trim().split('\n').sort(), [`${host}/cli/multi:a`, `${host}/cli/multi:b`]);
+    const bad = await berth(root, ['pull', '-a', `${host}/cli/multi:a`]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /tag can't be used with --all-tags/);
+  });
+
   it('a FROM image missing from the store is pulled by the build', async () => {
     await berth(src, ['push', '-q', `${host}/cli/busybox:1`]);
     const root = freshRoot();

@@ -1,6 +1,7 @@
 // `berth pull`: docker's flags for downloading an image from a registry.
 import type { Command } from 'commander';
-import { BerthError, pullImage } from '../../api/index.ts';
+import { pullAllTags, pullImage } from '../../api/index.ts';
+import type { RegistryEvent } from '../../api/index.ts';
 import { globalOptions } from '../globals.ts';
 import { RegistryProgress } from '../registry-progress.ts';
 import { interruptSignal } from '../registry-signal.ts';
@@ -21,20 +22,22 @@ export function definePull(program: Command): void {
     .option('--platform <string>', 'Set platform if server is multi-platform capable')
     .option('-q, --quiet', 'Suppress verbose output')
     .action(async (name: string, flags: PullFlags, cmd: Command) => {
-      if (flags.allTags) throw new BerthError('NOT_IMPLEMENTED', 'pull --all-tags is not supported yet', { hint: 'pull each tag by name' });
       const progress = flags.quiet ? undefined : new RegistryProgress(process.stdout);
       const { signal, dispose } = interruptSignal();
       try {
-        const r = await pullImage(globalOptions(cmd).root, name, {
-          ...(flags.platform ? { platform: flags.platform } : {}), signal, ...(progress ? { onEvent: (e) => progress.handle(e) } : {}),
-        });
-        const shown = r.reference.startsWith('docker.io/') ? name.replace(/^docker\.io\//, '') : r.reference;
-        if (progress) {
-          progress.done();
+        const opts = { ...(flags.platform ? { platform: flags.platform } : {}), signal, ...(progress ? { onEvent: (e: RegistryEvent) => progress.handle(e) } : {}) };
+        const results = flags.allTags ? await pullAllTags(globalOptions(cmd).root, name, opts) : [await pullImage(globalOptions(cmd).root, name, opts)];
+        progress?.done();
+        if (progress && !flags.allTags) {
+          const r = results[0]!;
+          const shown = r.reference.startsWith('docker.io/') ? name.replace(/^docker\.io\//, '') : r.reference;
           process.stdout.write(`Digest: ${r.digest}\n`);
           process.stdout.write(`Status: ${r.updated ? 'Downloaded newer image' : 'Image is up to date'} for ${shown.includes(':') || shown.includes('@') ? shown : `${shown}:latest`}\n`);
+        } else if (progress) {
+          for (const r of results) process.stdout.write(`Digest: ${r.digest}\n`);
+          process.stdout.write(`Status: ${results.some((r) => r.updated) ? 'Downloaded newer image' : 'Image is up to date'} for ${name}\n`);
         }
-        process.stdout.write(`${r.reference}\n`);
+        process.stdout.write(flags.allTags ? `${results[0]!.reference.replace(/:[^:/]+$/, '')}\n` : `${results[0]!.reference}\n`);
       } finally {
         progress?.done();
         dispose();
