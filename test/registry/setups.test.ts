@@ -1,10 +1,12 @@
 // The CLI against Distribution 2.8 in each of the three set-ups (open HTTP, Basic auth over TLS,
 // bearer tokens): berth login, push, pull, pull by digest, a cross-repository mount and logout, as
 // a user runs them (DOCKER_CONFIG in a temp dir), with docker's output lines; stores pass
-// `berth system check` and the registry holds no manifest with missing blobs.
+// `berth system check` and the registry holds no manifest with missing blobs. It runs the bundled
+// CLI, bin/berth (built by `npm test`'s setup; `npm run build` first when running this file alone),
+// so what is tested is what ships; BERTH_BIN names another berth executable.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,14 +16,19 @@ import { REGISTRY_SETUPS, registryUnavailable, useRegistry } from '../helpers/re
 const skip = registryUnavailable();
 const work = mkdtempSync(path.join(tmpdir(), 'berth-reg-setups-'));
 after(() => rmSync(work, { recursive: true, force: true }));
-const CLI = path.join(REPO, 'src', 'cli', 'main.ts');
+const CLI = process.env.BERTH_BIN ?? path.join(REPO, 'bin', 'berth');
+const BUNDLE = path.join(path.dirname(CLI), '..', 'dist', 'berth.js');
+const notBuilt = existsSync(BUNDLE) ? undefined : `${BUNDLE} is missing: run \`npm run build\` first`;
+if (!notBuilt && statSync(BUNDLE).mtimeMs < statSync(path.join(REPO, 'src', 'registry', 'index.ts')).mtimeMs) {
+  console.log(`# ${BUNDLE} is older than src/registry: this file tests the bundle as built; run \`npm run build\` for the current source`);
+}
 
 interface Ran { code: number | null; stdout: string; stderr: string }
 
 /** `berth --root ROOT ...args` with its own environment (async: the token server answers meanwhile). */
 function berth(root: string, args: readonly string[], env: NodeJS.ProcessEnv, input?: string): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--root', root, ...args], {
+    const child = spawn(CLI, ['--root', root, ...args], {
       cwd: REPO, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -52,7 +59,7 @@ function assertCleanFailure(r: Ran, pattern: RegExp): void {
 }
 
 for (const setup of REGISTRY_SETUPS) {
-  describe(`berth CLI against the ${setup} registry`, { skip }, () => {
+  describe(`berth CLI against the ${setup} registry`, { skip: skip ?? notBuilt }, () => {
     const reg = useRegistry(setup);
     const dir = mkdtempSync(path.join(work, `${setup}-`));
     const root = (name: string): string => path.join(dir, name);
