@@ -165,6 +165,20 @@ RUN --mount=type=bind,from=${BUSYBOX},source=/bin/busybox,target=/opt/busybox /o
     });
   });
 
+  it('mount options take the stage\'s variables; a relative target is under WORKDIR', async () => {
+    const c = await context(env, 'expand', {
+      Dockerfile: `FROM ${BUSYBOX}
+ARG DIR=/cachedir
+ENV SIZE=2m
+WORKDIR /work
+RUN --mount=type=cache,target=$DIR --mount=type=tmpfs,target=rel,size=$SIZE sh -c 'grep " /work/rel " /proc/mounts | grep -c size=2048k > /relcount; grep -c " /cachedir " /proc/mounts > /dircount'
+`,
+    });
+    const b = await build(env.root, ['-t', 'm/expand:1', c]);
+    assertOk(b);
+    assert.deepEqual(await cat(env, 'm/expand:1', ['/relcount', '/dircount']), ['1', '1']);
+  });
+
   it('type=tmpfs: a tmpfs of the given size, nothing of it in the layer', async () => {
     const c = await context(env, 'tmpfs', {
       Dockerfile: `FROM ${BUSYBOX}

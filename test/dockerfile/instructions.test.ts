@@ -201,6 +201,12 @@ describe('RUN --mount', () => {
     assert.equal(mountOf('type=cache,target=/c,mode=755').mode, 0o755);
   });
 
+  it('a typed value holding a variable is kept raw for the build to expand and parse (BuildKit expands first)', () => {
+    like(mountOf('type=cache,target=/c,uid=$UID,mode=${MODE},sharing=$S'), { uid: undefined, mode: undefined, sharing: 'shared', deferred: { uid: '$UID', mode: '${MODE}', sharing: '$S' } });
+    like(mountOf('type=tmpfs,target=/t,size=$SIZE'), { size: undefined, deferred: { size: '$SIZE' } });
+    assert.equal(mountOf('type=cache,target=/c,uid=1000').deferred, undefined);
+  });
+
   it('tmpfs: size in bytes (binary multiples, as docker)', () => {
     like(mountOf('type=tmpfs,target=/tmp'), { type: 'tmpfs', target: '/tmp', size: undefined, readOnly: false });
     assert.equal(mountOf('type=tmpfs,target=/t,size=64m').size, 64 * 1024 ** 2);

@@ -2,7 +2,7 @@
 // expands every field but `from`), targets made absolute against WORKDIR, `from=` tied to the
 // stage or image the plan resolved, and what each mount contributes to the step's cache key.
 import path from 'node:path';
-import type { Mount, RunInstruction } from '../../dockerfile/instructions/index.ts';
+import { parseMountValue, type DeferredKey, type Mount, type RunInstruction } from '../../dockerfile/instructions/index.ts';
 import { BerthError } from '../../util/errors.ts';
 import type { StepContext, StepInput } from '../steps/execute.ts';
 import type { BuildState } from '../types.ts';
@@ -77,9 +77,13 @@ export async function resolveRunMounts(ctx: StepContext, input: StepInput): Prom
         });
       });
     }
+    // Values with variables (uid=$UID) are parsed now that they are expanded.
+    const typed: Partial<Mount> = {};
+    for (const [key, raw] of Object.entries(m.deferred ?? {}) as Array<[DeferredKey, string]>) Object.assign(typed, parseMountValue(key, expand(raw)!, inst.range));
+    const t = { ...m, ...typed };
     out.push({
-      type: m.type, target, source, readOnly: m.readOnly, from, id, sharing: m.sharing,
-      mode: m.mode, uid: m.uid, gid: m.gid, size: m.size, env: expand(m.env), required: m.required, identity,
+      type: m.type, target, source, readOnly: m.readOnly, from, id, sharing: t.sharing,
+      mode: t.mode, uid: t.uid, gid: t.gid, size: t.size, env: expand(m.env), required: m.required, identity,
     });
   }
   return out;

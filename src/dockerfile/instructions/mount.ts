@@ -24,6 +24,8 @@ export interface Mount {
   size: number | undefined;
   /** secret: also (or only) expose it as this environment variable. */
   env: string | undefined;
+  /** Raw values of these keys that hold variables, parsed (parseMountValue) once the build expanded them. */
+  deferred?: Partial<Record<DeferredKey, string>>;
 }
 
 const KEYS_BY_TYPE: Record<MountType, readonly string[]> = {
@@ -76,6 +78,25 @@ function basename(p: string): string {
   return trimmed.slice(trimmed.lastIndexOf('/') + 1);
 }
 
+export type DeferredKey = 'mode' | 'uid' | 'gid' | 'size' | 'sharing';
+
+/** One of the typed values of a mount, checked: `{ [key]: value }`. */
+export function parseMountValue(key: DeferredKey, value: string, range: SourceRange): Partial<Mount> {
+  switch (key) {
+    case 'mode': return { mode: parseUint('mode', value, range, 8) };
+    case 'uid': return { uid: parseUint('uid', value, range) };
+    case 'gid': return { gid: parseUint('gid', value, range) };
+    case 'size': return { size: parseSize(value, range) };
+    case 'sharing': {
+      const sharing = value.toLowerCase();
+      if (sharing !== 'shared' && sharing !== 'private' && sharing !== 'locked') {
+        throw new InstructionError('DOCKERFILE_FLAG', `--mount: unsupported sharing value "${value}"`, range, 'sharing is one of shared, private, locked');
+      }
+      return { sharing };
+    }
+  }
+}
+
 export function parseMount(text: string, range: SourceRange, sshIndex: number): Mount {
   const pairs: Array<[string, string | undefined]> = [];
   let type: MountType = 'bind';
@@ -126,18 +147,11 @@ export function parseMount(text: string, range: SourceRange, sshIndex: number): 
       case 'source': m.source = value; break;
       case 'id': m.id = value; break;
       case 'env': m.env = value; break;
-      case 'mode': m.mode = parseUint('mode', value, range, 8); break;
-      case 'uid': m.uid = parseUint('uid', value, range); break;
-      case 'gid': m.gid = parseUint('gid', value, range); break;
-      case 'size': m.size = parseSize(value, range); break;
-      case 'sharing': {
-        const sharing = value.toLowerCase();
-        if (sharing !== 'shared' && sharing !== 'private' && sharing !== 'locked') {
-          throw new InstructionError('DOCKERFILE_FLAG', `--mount: unsupported sharing value "${value}"`, range, 'sharing is one of shared, private, locked');
-        }
-        m.sharing = sharing;
+      case 'mode': case 'uid': case 'gid': case 'size': case 'sharing':
+        // BuildKit expands a value before parsing it: one with a variable is parsed by the build.
+        if (value.includes('$')) (m.deferred ??= {})[key] = value;
+        else Object.assign(m, parseMountValue(key, value, range));
         break;
-      }
     }
   }
   if (type === 'secret') {
