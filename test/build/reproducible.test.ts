@@ -4,11 +4,12 @@
 // Not differential: docker 20.10's BuildKit (v0.8) predates SOURCE_DATE_EPOCH (BuildKit 0.11).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { readTar } from '../../src/layer/index.ts';
 import { runcUnavailable } from '../runtime/helpers.ts';
 import { berth, build, describeBuild, type Built } from './e2e-helpers.ts';
 import { archivedImage, blobFile, BUSYBOX, makeContext, storedImage, storesWithBusybox, tarEntries } from './image-helpers.ts';
@@ -94,6 +95,25 @@ describe('SOURCE_DATE_EPOCH: reproducible builds', { skip: runcUnavailable() }, 
     assert.equal(all.find((e) => e.name === 'out/seen')!.mtime, EPOCH);
     assert.equal(all.find((e) => e.name === 'out/old')!.mtime, Date.UTC(2001, 1, 3, 4, 5, 6) / 1000, 'an older mtime is kept');
     assert.equal(manifest.layers[0]!.digest, base.manifest.layers[0]!.digest, 'the base layer is untouched');
+  });
+
+  it('tar headers are normalized: no user or group names, no atime/ctime or other PAX records, entries in path order', async () => {
+    const { manifest } = await storedImage(a, 'repro:1');
+    for (const layer of manifest.layers.slice(1)) {
+      const names: string[] = [];
+      for await (const { header, body } of readTar(createReadStream(blobFile(a, layer.digest)))) {
+        body.resume();
+        assert.equal(header.uname, '', header.name);
+        assert.equal(header.gname, '', header.name);
+        assert.equal(header.atime, undefined, header.name);
+        assert.equal(header.ctime, undefined, header.name);
+        assert.equal(header.mtime.nsec, 0, header.name);
+        assert.deepEqual([...header.pax.keys()], [], header.name);
+        names.push(header.name);
+      }
+      const sorted = [...names].sort((x, y) => Buffer.compare(Buffer.from(x.split('/').join('\0')), Buffer.from(y.split('/').join('\0'))));
+      assert.deepEqual(names, sorted, 'entries in byte order of their path components');
+    }
   });
 
   it('RUN sees SOURCE_DATE_EPOCH declared as an ARG, like any build arg', async () => {
