@@ -92,6 +92,14 @@ describe('COPY --link, --parents, --exclude', { skip, concurrency: false }, () =
     assert.equal(lstatSync(path.join(fs, 'x/moded.txt')).mode & 0o777, 0o700);
   });
 
+  it('--link --from=stage copies another stage\'s files into a layer of their own', async () => {
+    const ctx = await context({}, `FROM ${BUSYBOX} AS build\nRUN mkdir /out && echo built > /out/bin.txt\nFROM ${BUSYBOX}\nCOPY --link --from=build /out/ /app/\n`);
+    ok(await build(root, ['-t', 'copyflags/linkfrom:1', ctx]));
+    const layers = await layerBlobs(root, 'copyflags/linkfrom:1');
+    assert.deepEqual(layerNames(layers.at(-1)!), ['app/', 'app/bin.txt']);
+    assert.equal(read(await rootfs('copyflags/linkfrom:1'), 'app/bin.txt'), 'built\n');
+  });
+
   it('--parents keeps the source directories, from the context root or from a /./ pivot', async () => {
     const ctx = await context({ 'x/a.txt': 'xa\n', 'y/a.txt': 'ya\n', 'src/lib/one.js': '1\n', 'src/lib/deep/two.js': '2\n', 'src/lib/skip.md': 'md\n' },
       `FROM ${BUSYBOX}\nCOPY --parents x/a.txt y/a.txt /p/\nCOPY --parents ./src/./lib/**/*.js /pivot/\n`);

@@ -112,7 +112,12 @@ export async function copyStep(ctx: StepContext, input: StepInput): Promise<FsSt
         return { layer, createdBy };
       }
       // --link: the layer is the copy into an empty directory, keyed without the parent, so a new
-      // base reuses it as it is. A --chown name is still looked up in the parent's /etc/passwd.
+      // base reuses it as it is (BuildKit's copy into scratch, merged onto the base). What differs
+      // from a plain COPY, as in BuildKit: nothing of the base is consulted, so a symlink among the
+      // destination's parents is not followed (the layer's real directory hides it), a destination
+      // without a trailing slash is a file even where the base has a directory, and the parents
+      // the copy creates (0755, or the --chown owner) replace the base's in the image. A --chown
+      // name is still looked up in the parent's /etc/passwd (the resolved ids are in the key).
       const named = chownSpec !== undefined && !/^\d+(:\d+)?$/.test(chownSpec);
       const chown = chownSpec === undefined ? undefined
         : named ? await withSourceRoot(ctx, input.state, (root) => resolveChown(root, chownSpec)) : await resolveChown('/nonexistent', chownSpec);
