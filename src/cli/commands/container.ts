@@ -1,9 +1,10 @@
-// `berth container`: docker's container management verbs (prune so far).
+// `berth container`: docker's container management verbs (prune, inspect) and the hidden supervisor verb.
 import type { Command } from 'commander';
-import { pruneContainers, superviseContainerProcess } from '../../api/index.ts';
+import { inspectContainers, pruneContainers, superviseContainerProcess } from '../../api/index.ts';
 import { confirm } from '../confirm.ts';
 import { globalOptions } from '../globals.ts';
 import { collect } from '../options.ts';
+import { formatObjects } from '../output.ts';
 import { refuseFlags } from './container-flags.ts';
 
 export function defineContainer(program: Command): void {
@@ -20,6 +21,17 @@ export function defineContainer(program: Command): void {
       const removed = await pruneContainers(globalOptions(cmd).root);
       if (removed.length) process.stdout.write(`Deleted Containers:\n${removed.map((id) => `${id}\n`).join('')}\n`);
       process.stdout.write('Total reclaimed space: 0B\n');
+    });
+  container
+    .command('inspect')
+    .description('Display detailed information on one or more containers')
+    .usage('[OPTIONS] CONTAINER [CONTAINER...]')
+    .argument('<containers...>')
+    .option('-f, --format <string>', 'Format output using a custom template')
+    .option('-s, --size', 'Display total file sizes')
+    .action(async (names: string[], flags: { format?: string; size?: boolean }, cmd: Command) => {
+      refuseFlags(flags, { size: '--size' });
+      process.stdout.write(formatObjects(await inspectContainers(globalOptions(cmd).root, names), flags.format));
     });
   // The supervisor of one container: berth re-executes itself with this (see container/supervisor.ts).
   container
