@@ -56,12 +56,13 @@ RUN --mount=type=cache,id=/var/cache/fetch,target=/elsewhere ls /elsewhere | wc 
 RUN --mount=type=cache,target=/owned,uid=1000,gid=1001,mode=0750 stat -c '%u %g %a' /owned > /owned-stat
 RUN --mount=type=cache,target=/fresh stat -c '%u %g %a' /fresh > /fresh-stat
 RUN --mount=type=cache,target=/var/cache/fetch,ro sh -c 'touch /var/cache/fetch/new 2>/dev/null && echo writable || echo read-only' > /ro
+RUN --mount=type=cache,id=twice,target=/one,sharing=locked --mount=type=cache,id=twice,target=/two,sharing=locked sh -c 'echo x > /one/f; cat /two/f > /twice'
 `,
       });
       const b = await build(env.root, ['-t', 'm/cache-opts:1', c]);
       assertOk(b);
-      const out = await cat(env, 'm/cache-opts:1', ['/shared-count', '/owned-stat', '/fresh-stat', '/ro']);
-      assert.deepEqual(out, ['201', '1000 1001 750', '0 0 755', 'read-only']);
+      const out = await cat(env, 'm/cache-opts:1', ['/shared-count', '/owned-stat', '/fresh-stat', '/ro', '/twice']);
+      assert.deepEqual(out, ['201', '1000 1001 750', '0 0 755', 'read-only', 'x']);
     });
 
     it('from= and source= seed a new cache from a stage', async () => {

@@ -50,6 +50,7 @@ export async function prepareRunMounts(ctx: StepContext, input: StepInput, mount
   const fail = (message: string, hint: string): never => {
     throw new BerthError('BUILD_FAILED', message, { range: inst.range, hint });
   };
+  const heldCaches = new Map<string, string>();
   let secrets: SecretsDir | undefined;
   const secretsDir = async (): Promise<SecretsDir> => {
     if (!secrets) {
@@ -88,10 +89,16 @@ export async function prepareRunMounts(ctx: StepContext, input: StepInput, mount
         out.mounts.push({ type: 'bind', source: await sourcePath(m), destination: m.target, readonly: m.readOnly });
       } else if (m.type === 'cache') {
         const setOwner = m.source === '/' && (m.uid !== undefined || m.gid !== undefined || m.mode !== undefined);
+        // BuildKit keys a cache by its id and the base it starts from (a stage's subdir, or an empty dir with an owner and mode).
+        const base = JSON.stringify([m.identity, setOwner ? [m.uid ?? 0, m.gid ?? 0, m.mode ?? 0o755] : null]);
+        // One cache mounted twice by a step is one directory (a second lock on it would wait for the first forever).
+        const same = heldCaches.get(`${m.id}\0${base}`);
+        if (same !== undefined) {
+          out.mounts.push({ type: 'bind', source: same, destination: m.target, readonly: m.readOnly });
+          continue;
+        }
         const held = await acquireCacheDir({
-          storeRoot: ctx.deps.store.layout.root, tmpDir, id: m.id, sharing: m.sharing, signal: ctx.req.signal,
-          // BuildKit keys a cache by its id and the base it starts from (a stage's subdir, or an empty dir with an owner and mode).
-          base: JSON.stringify([m.identity, setOwner ? [m.uid ?? 0, m.gid ?? 0, m.mode ?? 0o755] : null]),
+          storeRoot: ctx.deps.store.layout.root, tmpDir, id: m.id, sharing: m.sharing, signal: ctx.req.signal, base,
           init: async (dir) => {
             if (m.from.kind === 'state') await run('cp', ['-a', `${await sourcePath(m)}/.`, `${dir}/`]);
             if (setOwner) {
@@ -101,6 +108,7 @@ export async function prepareRunMounts(ctx: StepContext, input: StepInput, mount
           },
         });
         undo.push(() => held.release());
+        heldCaches.set(`${m.id}\0${base}`, held.dir);
         out.mounts.push({ type: 'bind', source: held.dir, destination: m.target, readonly: m.readOnly });
       } else if (m.type === 'secret') {
         const value = ctx.req.secrets?.get(m.id);
