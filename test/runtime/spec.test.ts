@@ -130,3 +130,21 @@ describe('defaultSeccompProfile', () => {
     assert.equal(defaultSeccompProfile('s390x').syscalls.find((s) => s.names[0] === 'clone')!.args![0]!.index, 1);
   });
 });
+
+describe('buildRuntimeSpec, privileged (RUN --security=insecure)', () => {
+  it('every capability berth holds, nothing masked or read-only, no seccomp, writable /sys, every device', () => {
+    const bound = (1n << 41n) - 1n - (1n << 24n); // all but CAP_SYS_RESOURCE
+    const config = buildRuntimeSpec({ ...base, privileged: true }, { capabilityBound: bound });
+    const caps = config.process.capabilities.bounding;
+    assert.equal(caps.length, 40);
+    assert.ok(caps.includes('CAP_SYS_ADMIN') && caps.includes('CAP_CHECKPOINT_RESTORE') && !caps.includes('CAP_SYS_RESOURCE'));
+    assert.deepEqual(config.process.capabilities.inheritable, []);
+    assert.deepEqual([config.linux.maskedPaths, config.linux.readonlyPaths], [[], []]);
+    assert.equal(config.linux.seccomp, undefined);
+    assert.deepEqual(config.linux.resources.devices, [{ allow: true, access: 'rwm' }]);
+    for (const t of ['sysfs', 'cgroup']) assert.ok(!config.mounts.find((m) => m.type === t)!.options!.includes('ro'), `${t} is read-only`);
+    const plain = buildRuntimeSpec(base);
+    assert.ok(plain.mounts.find((m) => m.type === 'sysfs')!.options!.includes('ro'));
+    assert.ok(plain.linux.seccomp !== undefined);
+  });
+});
