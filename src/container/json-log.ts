@@ -17,6 +17,8 @@ export function logTime(now = new Date()): string {
 /** The log file of one container, shared by its stdout and stderr writers so their lines interleave in order. */
 export class JsonLog {
   private readonly out: WriteStream;
+  /** Each writer's unfinished last line, written out by close(): runc's output pipes are never ended. */
+  private readonly flushes: Array<() => void> = [];
   constructor(file: string) {
     this.out = createWriteStream(file, { flags: 'a', mode: 0o640 });
     this.out.on('error', () => {}); // a full disk must not kill the supervisor: the container keeps running
@@ -28,6 +30,11 @@ export class JsonLog {
     const emit = (line: string): void => {
       this.out.write(JSON.stringify({ log: line, stream, time: logTime() }) + '\n');
     };
+    const flush = (): void => {
+      if (pending !== '') emit(pending);
+      pending = '';
+    };
+    this.flushes.push(flush);
     return new Writable({
       write: (chunk: Buffer, _enc, cb) => {
         pending += chunk.toString('utf8');
@@ -39,14 +46,14 @@ export class JsonLog {
         cb();
       },
       final: (cb) => {
-        if (pending !== '') emit(pending);
-        pending = '';
+        flush();
         cb();
       },
     });
   }
 
   async close(): Promise<void> {
+    for (const flush of this.flushes) flush();
     await new Promise<void>((resolve) => this.out.end(() => resolve()));
   }
 }
