@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-berth=bin/berth
+# BERTH_CLI: the berth command line (its test passes a private copy of the bundle).
+berth=${BERTH_CLI:-bin/berth}
 root=${BERTH_ROOT:-/var/lib/berth}
 image=berth-demo/flask
 name=berth-demo-flask

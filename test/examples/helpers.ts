@@ -65,6 +65,11 @@ const CLI_COPY = ((): string | undefined => {
   }
 })();
 
+/** The command line that starts berth here: node and the bundle's copy, or node, tsx and the sources. */
+export function berthCommand(): string[] {
+  return CLI_COPY !== undefined ? [process.execPath, CLI_COPY] : [process.execPath, '--import', 'tsx', path.join(REPO, 'src', 'cli', 'main.ts')];
+}
+
 /** `berth --root <root> ...args` as a user runs it; resolves when it exits. */
 export function berth(root: string, args: readonly string[]): Promise<Ran> {
   if (CLI_COPY === undefined) return berthFromSource(root, args);
