@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compressLayer } from '../layer/index.ts';
-import { layerCompression, layerMediaType, mediaTypeFamily, MediaType, parseReference, type Reference } from '../oci/index.ts';
+import { isForeignLayerMediaType, layerCompression, layerMediaType, mediaTypeFamily, MediaType, parseReference, type Reference } from '../oci/index.ts';
 import { pushImage as pushToRegistry, type PushBlob, type PushSource } from '../registry/index.ts';
 import type { Store } from '../store/index.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
@@ -91,7 +91,7 @@ async function pushSource(store: Store, manifestDigest: string, ref: Reference, 
     manifestBytes,
     manifestMediaType: manifest.mediaType ?? MediaType.OciManifest,
     config: blobOf(store, manifest.config.digest, manifest.config.size, mounts(manifest.config.digest)),
-    layers: layers.map((l) => blobOf(store, l.digest, l.size, mounts(l.digest))),
+    layers: layers.map((l) => ({ ...blobOf(store, l.digest, l.size, mounts(l.digest)), foreign: isForeignLayerMediaType(l.mediaType) })),
   };
 }
 

@@ -2,7 +2,7 @@
 // "Downloading", "Pull complete", "Layer already exists", "Mounted from x"), plus the summary.
 export type LayerStatus =
   | 'Pulling fs layer' | 'Waiting' | 'Downloading' | 'Verifying Checksum' | 'Download complete' | 'Extracting' | 'Pull complete' | 'Already exists'
-  | 'Preparing' | 'Pushing' | 'Pushed' | 'Layer already exists' | 'Mounted' | 'Retrying';
+  | 'Preparing' | 'Pushing' | 'Pushed' | 'Layer already exists' | 'Mounted' | 'Skipped foreign layer' | 'Retrying';
 
 export type RegistryEvent =
   /** "Pulling from library/busybox" / "The push refers to repository [docker.io/library/x]". */

@@ -19,6 +19,8 @@ import { sha256Of } from '../oci/index.ts';
 export interface PushBlob extends UploadSource {
   /** Repositories (on the same registry) that hold this blob already: mount candidates. */
   mountFrom?: readonly string[];
+  /** A foreign / non-distributable layer: the manifest names it, but its bytes are never uploaded. */
+  foreign?: boolean;
 }
 
 export interface PushSource {
@@ -106,6 +108,7 @@ export async function pushImage(ref: Reference, image: PushSource, opts: PushOpt
     for (const l of image.layers) emit({ type: 'layer', id: shortId(l.digest), status: 'Preparing' });
     await runPool(image.layers, opts.concurrency ?? 5, async (layer) => {
       const id = shortId(layer.digest);
+      if (layer.foreign) { emit({ type: 'layer', id, status: 'Skipped foreign layer' }); return; }
       const r = await pushBlob(t, ref.repository, layer, opts, (done) => emit({ type: 'layer', id, status: 'Pushing', current: done, total: layer.size }));
       if (r.outcome === 'exists') emit({ type: 'layer', id, status: 'Layer already exists' });
       else if (r.outcome === 'mounted') emit({ type: 'layer', id, status: 'Mounted', from: r.from! });
