@@ -102,7 +102,7 @@ export async function pullImage(ref: Reference, sink: PullSink, opts: PullOption
   });
   try {
     const { validateConfig, validateIndex, validateManifest } = await loadValidators();
-    emit({ type: 'start', action: 'pull', repository: ref.familiarName(), tag: ref.digest ?? ref.tag });
+    emit({ type: 'start', action: 'pull', repository: ref.repository, tag: ref.digest ?? ref.tag }); // docker: "1: Pulling from library/busybox"
     const top = await fetchManifest(t, ref, ref.digest ?? ref.tag ?? 'latest');
     let manifest = top;
     if (isIndexMediaType(top.mediaType) || (top.mediaType === undefined && top.bytes.includes('"manifests"'))) {

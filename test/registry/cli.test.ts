@@ -48,7 +48,7 @@ describe('berth pull / push / build FROM (CLI)', { skip }, () => {
     const r = await berth(root, ['pull', `${host}/cli/busybox:1`]);
     assert.equal(r.code, 0, describeBuild(r));
     const lines = r.stdout.trim().split('\n');
-    assert.equal(lines[0], '1: Pulling from cli/busybox'.replace('cli/busybox', `${host}/cli/busybox`));
+    assert.equal(lines[0], '1: Pulling from cli/busybox');
     assert.ok(lines.some((l) => /^[0-9a-f]{12}: Pull complete$/.test(l)), r.stdout);
     assert.match(r.stdout, /\nDigest: sha256:[0-9a-f]{64}\n/);
     assert.ok(r.stdout.endsWith(`Status: Downloaded newer image for ${host}/cli/busybox:1\n${host}/cli/busybox:1\n`), r.stdout);
