@@ -1,8 +1,11 @@
-// Bundles the CLI into one ESM file so that start-up reads a single module (berth's no-op rebuild
-// has to beat docker's 0.1 s, and resolving hundreds of files at start costs tens of milliseconds).
+// Bundles the CLI into one ESM entry plus chunks loaded on first use, so that start-up reads and
+// compiles only what the command runs (berth's no-op rebuild has to beat docker's).
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
+const dist = fileURLToPath(new URL('../dist', import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 const common = {
@@ -17,20 +20,29 @@ const common = {
   // CommonJS dependencies (commander) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);" },
   logLevel: 'warning',
+  write: false,
 };
 
-// Chunks are named by content hash: clear the old ones.
-rmSync(new URL('../dist/chunks', import.meta.url), { recursive: true, force: true });
-
-// The CLI. Code only some commands need (the zod-based document validators, most of the bytes) goes
-// to chunks loaded on first use, so start-up compiles only what the command runs.
-await build({
-  ...common,
-  entryPoints: { berth: 'src/cli/main.ts' },
-  outdir: 'dist',
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
-});
-
+// The CLI. Code only some commands need (the zod-based validators, undici, the tty views) goes to
+// content-hashed chunks loaded on first use.
+const cli = await build({ ...common, entryPoints: { berth: 'src/cli/main.ts' }, outdir: dist, splitting: true, chunkNames: 'chunks/[name]-[hash]' });
 // The library: one file, everything in it.
-await build({ ...common, entryPoints: { api: 'src/api/index.ts' }, outdir: 'dist' });
+const lib = await build({ ...common, entryPoints: { api: 'src/api/index.ts' }, outdir: dist });
+
+// A berth running while this rebuilds must never see an entry whose chunks are missing: chunks are
+// written first, each file atomically, the entries last; old chunks stay an hour for processes
+// still running the previous build (a detached container's supervisor, a long build).
+const files = [...cli.outputFiles, ...lib.outputFiles].sort((a, b) => Number(!a.path.includes(`${path.sep}chunks${path.sep}`)) - Number(!b.path.includes(`${path.sep}chunks${path.sep}`)));
+for (const f of files) {
+  mkdirSync(path.dirname(f.path), { recursive: true });
+  const tmp = `${f.path}.${process.pid}.tmp`;
+  writeFileSync(tmp, f.contents);
+  renameSync(tmp, f.path);
+}
+const fresh = new Set(files.map((f) => f.path));
+const chunks = path.join(dist, 'chunks');
+const HOUR = 3600_000;
+for (const name of readdirSync(chunks)) {
+  const file = path.join(chunks, name);
+  if (!fresh.has(file) && Date.now() - statSync(file).mtimeMs > HOUR) rmSync(file, { force: true });
+}

@@ -1,7 +1,7 @@
 // Docker's pull/push progress: one line per layer ("a1b2c3d4e5f6: Pull complete"). On a terminal
 // the lines are redrawn in place with a bar while bytes move; otherwise each status change is
 // printed once (never the byte counts), as docker does without a tty.
-import { createLogUpdate } from 'log-update';
+import type { createLogUpdate } from 'log-update';
 import type { RegistryEvent } from '../api/index.ts';
 import { humanSize } from './human.ts';
 
@@ -24,9 +24,17 @@ export class RegistryProgress {
   private readonly lines = new Map<string, string>();
   private readonly draw: ReturnType<typeof createLogUpdate> | undefined;
 
-  // A terminal that reports no rows (some ptys) would clip the live view to nothing: print plainly there.
-  constructor(private readonly out: NodeJS.WriteStream, tty = Boolean(out.isTTY) && (out.rows ?? 0) > 0) {
-    if (tty) this.draw = createLogUpdate(out, { showCursor: true });
+  private constructor(private readonly out: NodeJS.WriteStream, draw: ReturnType<typeof createLogUpdate> | undefined) {
+    this.draw = draw;
+  }
+
+  /**
+   * A terminal that reports no rows (some ptys) would clip the live view to nothing: print plainly
+   * there. log-update (and its Unicode tables) is loaded only when the live view is drawn.
+   */
+  static async create(out: NodeJS.WriteStream, tty = Boolean(out.isTTY) && (out.rows ?? 0) > 0): Promise<RegistryProgress> {
+    const draw = tty ? (await import('log-update')).createLogUpdate(out, { showCursor: true }) : undefined;
+    return new RegistryProgress(out, draw);
   }
 
   handle(e: RegistryEvent): void {

@@ -2,7 +2,8 @@
 // (GET the realm with service and scopes, Basic credentials if any; identity tokens as OAuth2
 // refresh tokens by POST). Tokens are cached per scope set until shortly before they expire; a
 // 401 on a request that carried a token drops it and fetches a fresh one (expiry mid-push).
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici, type LazyAgent } from './lazy-undici.ts';
 import { readCapped, LIMITS } from './bounded.ts';
 import { parseChallenges, pickChallenge, type Challenge } from './challenge.ts';
 import { parseDiagnostics, RegistryError } from './errors.ts';
@@ -33,7 +34,7 @@ export class Authenticator {
   constructor(
     private readonly registry: string,
     private readonly lookup: CredentialLookup | undefined,
-    private readonly dispatcher: Dispatcher,
+    private readonly dispatcher: LazyAgent,
     private readonly signal?: AbortSignal,
   ) {}
 
@@ -135,7 +136,8 @@ export class Authenticator {
 
   private async call(url: URL, method: 'GET' | 'POST', headers: Record<string, string>, body?: string): Promise<Dispatcher.ResponseData> {
     try {
-      return await request(url, { method, headers, dispatcher: this.dispatcher, ...(body === undefined ? {} : { body }), ...(this.signal ? { signal: this.signal } : {}) });
+      const { request } = await undici();
+      return await request(url, { method, headers, dispatcher: await this.dispatcher.get(), ...(body === undefined ? {} : { body }), ...(this.signal ? { signal: this.signal } : {}) });
     } catch (e) {
       throw new RegistryError(`cannot reach the token server for ${this.registry}: ${(e as Error).message}`, { method, url: url.toString(), cause: e, retryable: true });
     }

@@ -2,7 +2,8 @@
 // redirects followed by hand (Authorization never follows to another host), retries with backoff
 // on 408/429/5xx and dropped connections, an idle timeout on hung responses, and typed errors.
 import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { LazyAgent, undici } from './lazy-undici.ts';
 import { Authenticator, type CredentialLookup } from './auth.ts';
 import { discard, LIMITS, readCapped } from './bounded.ts';
 import type { Endpoint } from './endpoint.ts';
@@ -56,12 +57,12 @@ export function header(res: { headers: Record<string, string | string[] | undefi
 
 export class Transport {
   readonly auth: Authenticator;
-  readonly dispatcher: Agent;
+  readonly dispatcher: LazyAgent;
   private readonly policy: RetryPolicy;
 
   constructor(readonly registry: string, readonly endpoint: Endpoint, private readonly opts: TransportOptions = {}) {
     const idle = opts.idleTimeoutMs ?? DEFAULT_IDLE_MS;
-    this.dispatcher = new Agent({
+    this.dispatcher = new LazyAgent({
       connect: { rejectUnauthorized: !endpoint.skipVerify, ...(endpoint.ca.length ? { ca: endpoint.ca } : {}) },
       headersTimeout: idle, bodyTimeout: idle, connections: 16,
     });
@@ -135,8 +136,9 @@ export class Transport {
       const sameHost = new URL(url).origin === origin;
       const headers: Record<string, string> = { 'user-agent': 'berth', ...(spec.headers ?? {}) };
       if (authorization && sameHost) headers.authorization = authorization;
+      const { request } = await undici();
       const res = await request(url, {
-        method: method as Dispatcher.HttpMethod, headers, dispatcher: this.dispatcher,
+        method: method as Dispatcher.HttpMethod, headers, dispatcher: await this.dispatcher.get(),
         ...(body === undefined ? {} : { body }), ...(this.opts.signal ? { signal: this.opts.signal } : {}),
       });
       const location = header({ headers: res.headers }, 'location');
@@ -173,6 +175,6 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close().catch(() => undefined);
+    await this.dispatcher.close();
   }
 }

@@ -22,7 +22,7 @@ export function definePull(program: Command): void {
     .option('--platform <string>', 'Set platform if server is multi-platform capable')
     .option('-q, --quiet', 'Suppress verbose output')
     .action(async (name: string, flags: PullFlags, cmd: Command) => {
-      const progress = flags.quiet ? undefined : new RegistryProgress(process.stdout);
+      const progress = flags.quiet ? undefined : await RegistryProgress.create(process.stdout);
       const { signal, dispose } = interruptSignal();
       try {
         const opts = { ...(flags.platform ? { platform: flags.platform } : {}), signal, ...(progress ? { onEvent: (e: RegistryEvent) => progress.handle(e) } : {}) };

@@ -25,7 +25,7 @@ export function definePush(program: Command): void {
       if (flags.allTags && /:[^/]*$/.test(name)) {
         throw new BerthError('INVALID_ARGUMENT', 'tag can\'t be used with --all-tags/-a');
       }
-      const progress = flags.quiet ? undefined : new RegistryProgress(process.stdout);
+      const progress = flags.quiet ? undefined : await RegistryProgress.create(process.stdout);
       const { signal, dispose } = interruptSignal();
       try {
         const pushed = await pushImage(globalOptions(cmd).root, name, {
