@@ -34,6 +34,8 @@ export async function startContainer(store: Store, berth: BerthCommand, rec: Con
     const now = await records.read(rec.Id);
     if (!now) throw new BerthError('NOT_FOUND', `No such container: ${rec.Id}`);
     now.Berth.attachPid = opts.attachPid ?? 0;
+    // Until its supervisor takes over, a restarted container must not look like it already ended again.
+    now.State = { ...now.State, Status: 'created', Running: false, Pid: 0 };
     await records.write(now);
   });
   if (rec.Config.OpenStdin && !existsSync(path.join(dir, 'stdin'))) await run('mkfifo', ['-m', '600', path.join(dir, 'stdin')]);
@@ -53,7 +55,11 @@ export async function startContainer(store: Store, berth: BerthCommand, rec: Con
   }
   for (;;) {
     const now = await records.read(rec.Id);
-    if (!now) throw new BerthError('INTERNAL', `container ${rec.Id} vanished while starting`);
+    if (!now) {
+      // A --rm container nobody attached to can end and be removed before this loop looks again.
+      if (rec.HostConfig.AutoRemove && !opts.attachPid) return { ...rec, State: { ...rec.State, Status: 'exited', Running: false } };
+      throw new BerthError('INTERNAL', `container ${rec.Id} vanished while starting`);
+    }
     if (now.State.Status === 'exited' || (now.State.Running && now.State.Pid > 0)) return now;
     if (exited && now.State.Status === 'created') {
       const why = (await readFile(path.join(dir, 'supervisor.log'), 'utf8').catch(() => '')).trim().split('\n').slice(-3).join('\n');

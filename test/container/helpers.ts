@@ -90,8 +90,23 @@ export function record(root: string, id: string): { Id: string; Name: string; St
   return JSON.parse(readFileSync(path.join(root, 'containers', id, 'config.json'), 'utf8'));
 }
 
-/** What of container `id` is left on the host: mounts below its directory, processes naming it, runc state, its network namespace. */
-export function leftovers(root: string, id: string, netns?: string): string[] {
+/** The processes in network namespace `netns` (e.g. a container's, before it is removed). */
+export function processesIn(netns: string): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return readlinkSync(`/proc/${p}/ns/net`) === netns;
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+/**
+ * What of container `id` is left on the host: mounts below its directory, processes naming it, runc
+ * state, and any of `netns.pids` still in its network namespace (pids, not the namespace's inode
+ * number alone: the kernel reuses those for the next namespace, e.g. a concurrent test's container).
+ */
+export function leftovers(root: string, id: string, netns?: { inode: string; pids: number[] }): string[] {
   const out: string[] = [];
   const dir = path.join(root, 'containers', id);
   for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
@@ -102,7 +117,7 @@ export function leftovers(root: string, id: string, netns?: string): string[] {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
       if (cmdline.includes(id) || cmdline.includes(`${id.slice(0, 12)} `)) out.push(`process ${pid}: ${cmdline}`);
-      if (netns !== undefined && readlinkSync(`/proc/${pid}/ns/net`) === netns) out.push(`process ${pid} in the container's network namespace: ${cmdline}`);
+      if (netns?.pids.includes(Number(pid)) && readlinkSync(`/proc/${pid}/ns/net`) === netns.inode) out.push(`process ${pid} in the container's network namespace: ${cmdline}`);
     } catch {
       // gone meanwhile
     }

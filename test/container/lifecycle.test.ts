@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe as suite, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { runcUnavailable } from '../runtime/helpers.ts';
-import { berth, berthAsync, describe, importImages, leftovers, record, type Ran } from './helpers.ts';
+import { berth, berthAsync, describe, importImages, leftovers, processesIn, record, type Ran } from './helpers.ts';
 
 const skip = runcUnavailable();
 const work = mkdtempSync(path.join(tmpdir(), 'berth-ctr-'));
@@ -79,6 +79,7 @@ suite('container lifecycle', { concurrency: 1, skip }, () => {
     assert.match(row, new RegExp(`^${id.slice(0, 12)}\\s+ctest/web\\s+"httpd -f -v -p 80 -…"\\s+.+ ago\\s+Up .+\\s+0\\.0\\.0\\.0:${port}->80/tcp\\s+web$`));
     assert.deepEqual(ok(['ps', '-q']).stdout, `${id.slice(0, 12)}\n`);
     assert.deepEqual(ok(['ps', '-q', '--no-trunc']).stdout, `${id}\n`);
+    assert.equal(ok(['container', 'inspect', '--format', '{{.Name}} {{.State.Status}} {{.Config.Hostname}}', 'web']).stdout, `/web running ${id.slice(0, 12)}\n`);
 
     // httpd -v logs each request to stderr; logs keeps the streams apart.
     const logs = await until('the request in the logs', () => { const r = ok(['logs', 'web']); return /response:200/.test(r.stderr) && r; });
@@ -107,8 +108,10 @@ suite('container lifecycle', { concurrency: 1, skip }, () => {
 
     const pid = record(root, id).State.Pid;
     assert.ok(pid > 0);
-    const netns = readlinkSync(`/proc/${pid}/ns/net`);
-    assert.notEqual(netns, readlinkSync('/proc/self/ns/net'));
+    const inode = readlinkSync(`/proc/${pid}/ns/net`);
+    assert.notEqual(inode, readlinkSync('/proc/self/ns/net'));
+    const netns = { inode, pids: processesIn(inode) };
+    assert.ok(netns.pids.includes(pid));
 
     // httpd as pid 1 ignores SIGTERM: stop sends SIGKILL once -t runs out, as docker does.
     assert.equal(ok(['stop', '-t', '1', 'web']).stdout, 'web\n');
