@@ -7,15 +7,11 @@
 // `private` takes the first instance nobody uses and creates a new one when all are busy.
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { nativeLocks } from '../../store/native-locks.ts';
 import { tempName } from '../../util/atomic-file.ts';
 
-interface NativeLocks {
-  tryLock(fd: number, offset: number, length: number, opts: { shared?: boolean }): boolean;
-}
-const native = createRequire(import.meta.url)('fs-native-extensions') as NativeLocks;
 
 export type CacheSharing = 'shared' | 'private' | 'locked';
 
@@ -80,7 +76,7 @@ export async function acquireCacheDir(req: CacheDirRequest): Promise<HeldCacheDi
     const fh = await lockFile(dir, 0);
     try {
       // Polled, as BuildKit waits for a locked cache (every 100 ms), so that an interrupted build stops waiting.
-      while (!native.tryLock(fh.fd, 0, 1, { shared: req.sharing === 'shared' })) {
+      while (!nativeLocks().tryLock(fh.fd, 0, 1, { shared: req.sharing === 'shared' })) {
         req.signal?.throwIfAborted();
         await delay(100);
       }
@@ -94,7 +90,7 @@ export async function acquireCacheDir(req: CacheDirRequest): Promise<HeldCacheDi
   }
   for (let n = 0; ; n++) {
     const fh = await lockFile(dir, n);
-    if (!native.tryLock(fh.fd, 0, 1, { shared: false })) {
+    if (!nativeLocks().tryLock(fh.fd, 0, 1, { shared: false })) {
       await fh.close();
       continue;
     }
@@ -120,7 +116,7 @@ export async function pruneCacheDirs(storeRoot: string, sizeOf: (p: string) => P
     for (const n of await instances(dir)) {
       const fh = await lockFile(dir, n);
       try {
-        if (!native.tryLock(fh.fd, 0, 1, { shared: false })) continue; // in use by a running build
+        if (!nativeLocks().tryLock(fh.fd, 0, 1, { shared: false })) continue; // in use by a running build
         freed += await sizeOf(path.join(dir, String(n)));
         await rm(path.join(dir, String(n)), { recursive: true, force: true });
       } finally {
