@@ -1,5 +1,6 @@
 // The sources of a COPY/ADD that are not paths: heredoc bodies (files BuildKit creates 0644 in a
-// scratch state) and git repositories (ADD), each staged in a temporary directory to copy from.
+// scratch state), git repositories and http(s) files (ADD), each staged in a temporary directory to
+// copy from.
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tempName } from '../../util/atomic-file.ts';
@@ -19,14 +20,16 @@ export interface GitSource {
  * rest are paths. `--checksum` must be a prefix of the resolved commit (BuildKit's check of a git
  * source's checksum).
  */
-export async function gitSources(kind: 'copy' | 'add', sources: readonly string[], checksum: string | undefined, signal?: AbortSignal): Promise<{ paths: string[]; git: GitSource[] }> {
+export async function gitSources(kind: 'copy' | 'add', sources: readonly string[], checksum: string | undefined, signal?: AbortSignal): Promise<{ paths: string[]; git: GitSource[]; urls: string[] }> {
   const paths: string[] = [];
   const git: GitSource[] = [];
+  const urls: string[] = [];
   for (const source of sources) {
     const ref = parseGitRef(source);
     if (!ref && /^https?:\/\//.test(source)) {
       if (kind === 'copy') throw new BerthError('INVALID_ARGUMENT', `source can't be a URL for COPY: ${source}`, { hint: 'use ADD to download a file' });
-      throw new BerthError('NOT_IMPLEMENTED', `ADD of a file from a URL is not supported yet: ${source}`, { hint: 'a git repository URL (ending in .git) is supported; download other files in a RUN step' });
+      urls.push(source);
+      continue;
     }
     if (!ref) {
       paths.push(source);
@@ -39,7 +42,7 @@ export async function gitSources(kind: 'copy' | 'add', sources: readonly string[
     }
     git.push({ source, ref, commit });
   }
-  return { paths, git };
+  return { paths, git, urls };
 }
 
 /** Runs `fn` with a temporary directory under `tmpRoot`, removed afterwards. */

@@ -14,6 +14,7 @@ import { copyHistory } from '../history.ts';
 import type { BuildState, CopyRequest, LayerRef } from '../types.ts';
 import { resolveChown } from '../user-lookup.ts';
 import { gitSources, stageGitSource, stageInlineFiles, withTempDir } from './copy-extra-sources.ts';
+import { fetchUrlSource } from '../url-source.ts';
 import type { FsStepPlan, StepContext, StepInput } from './execute.ts';
 
 /** A read view of another stage's or image's filesystem, for the duration of `fn`. */
@@ -61,8 +62,13 @@ export async function copyStep(ctx: StepContext, input: StepInput): Promise<FsSt
   const checksum = inst.kind === 'add' && inst.checksum !== undefined ? expand(inst.checksum) : undefined;
   const keepGitDir = inst.kind === 'add' && inst.keepGitDir;
   const expanded = inline.paths.map(expand);
-  const { paths: sources, git } = await gitSources(inst.kind, expanded, checksum, signal);
-  const total = sources.length + git.length + inline.files.length;
+  const { paths: sources, git, urls } = await gitSources(inst.kind, expanded, checksum, signal);
+  if (urls.length > 0 && checksum !== undefined && sources.length + git.length + urls.length > 1) {
+    throw new BerthError('INVALID_ARGUMENT', 'ADD --checksum needs a single source', { range: inst.range });
+  }
+  // Downloaded now: the content's digest is part of the step's key (removed after the step, or at exit).
+  const downloads = await Promise.all(urls.map((u) => fetchUrlSource(u, store.layout.tmpDir, checksum, signal)));
+  const total = sources.length + git.length + downloads.length + inline.files.length;
   if (total > 1 && sources.length < total && !parseDest(dest, workdir).dirSyntax) {
     throw new BerthError('INVALID_ARGUMENT', `When using ${inst.kind.toUpperCase()} with more than one source file, the destination must be a directory and end with a /`, { range: inst.range });
   }
@@ -74,7 +80,7 @@ export async function copyStep(ctx: StepContext, input: StepInput): Promise<FsSt
   // What the step reads, for its key: the paths' content checksum (or the source stage's key), each
   // git source's commit, each heredoc's body.
   const pathsIdentity = sources.length === 0 ? null : source ? source.key : await ctx.deps.checksum(request('', { kind: 'context' }, undefined));
-  const identity = [pathsIdentity, git.map((g) => [g.ref.remote, g.commit, g.ref.subdir, keepGitDir]), inline.files];
+  const identity = [pathsIdentity, git.map((g) => [g.ref.remote, g.commit, g.ref.subdir, keepGitDir]), inline.files, ...(downloads.length ? [downloads.map((d) => [d.url, d.name, d.digest])] : [])];
   const keyParts = [sources, dest, workdir, chownSpec ?? '', chmod ?? '', inst.link, inst.parents, inst.excludes, identity];
   const createdBy = copyHistory(inst, { sources: expanded, dest, chown: chownSpec, chmod });
 
@@ -90,6 +96,10 @@ export async function copyStep(ctx: StepContext, input: StepInput): Promise<FsSt
         await ctx.deps.copyFiles(request(root, { kind: 'dir', dir }, chown, ['/']));
       });
     }
+    for (const d of downloads) {
+      // A downloaded file is copied as it is: ADD never extracts what it fetched.
+      await ctx.deps.copyFiles(request(root, { kind: 'dir', dir: d.dir }, chown, [d.name], { ...copied, kind: 'copy', from: undefined }));
+    }
     if (inline.files.length > 0) {
       await withTempDir(store.layout.tmpDir, 'heredoc', async (dir) => {
         const names = await stageInlineFiles(dir, inline.files);
@@ -104,33 +114,35 @@ export async function copyStep(ctx: StepContext, input: StepInput): Promise<FsSt
   const link = inst.link && !chmod;
   return {
     keyParts,
-    run: async () => {
-      if (!link) {
-        const layer = await runFsStep(store, input.state, async (root) => {
-          await writeAll(root, chownSpec === undefined ? undefined : await resolveChown(root, chownSpec));
-        });
-        return { layer, createdBy };
-      }
-      // --link: the layer is the copy into an empty directory, keyed without the parent, so a new
-      // base reuses it as it is (BuildKit's copy into scratch, merged onto the base). What differs
-      // from a plain COPY, as in BuildKit: nothing of the base is consulted, so a symlink among the
-      // destination's parents is not followed (the layer's real directory hides it), a destination
-      // without a trailing slash is a file even where the base has a directory, and the parents
-      // the copy creates (0755, or the --chown owner) replace the base's in the image. A --chown
-      // name is still looked up in the parent's /etc/passwd (the resolved ids are in the key).
-      const named = chownSpec !== undefined && !/^\d+(:\d+)?$/.test(chownSpec);
-      const chown = chownSpec === undefined ? undefined
-        : named ? await withSourceRoot(ctx, input.state, (root) => resolveChown(root, chownSpec)) : await resolveChown('/nonexistent', chownSpec);
-      const linkKey = stepKey('copy-link', inst.kind, keyParts, chown ?? null);
-      if (!ctx.req.noCache) {
-        const hit = await input.cache.get(linkKey);
-        const layer: LayerRef | null = hit?.state.layers[0] ?? null;
-        if (hit && (!layer || (await store.blobs.has(layer.digest)))) return { layer, createdBy, reused: true };
-      }
-      const empty: BuildState = { config: input.state.config, layers: [] };
-      const layer = await runFsStep(store, empty, (root) => writeAll(root, chown));
-      await input.cache.put(linkKey, { state: { config: input.state.config, layers: layer ? [layer] : [] } });
-      return { layer, createdBy };
-    },
+    run: () => runPlan().finally(() => { for (const d of downloads) d.dispose(); }),
   };
+
+  async function runPlan(): Promise<{ layer: LayerRef | null; createdBy: string; reused?: boolean }> {
+    if (!link) {
+      const layer = await runFsStep(store, input.state, async (root) => {
+        await writeAll(root, chownSpec === undefined ? undefined : await resolveChown(root, chownSpec));
+      });
+      return { layer, createdBy };
+    }
+    // --link: the layer is the copy into an empty directory, keyed without the parent, so a new
+    // base reuses it as it is (BuildKit's copy into scratch, merged onto the base). What differs
+    // from a plain COPY, as in BuildKit: nothing of the base is consulted, so a symlink among the
+    // destination's parents is not followed (the layer's real directory hides it), a destination
+    // without a trailing slash is a file even where the base has a directory, and the parents
+    // the copy creates (0755, or the --chown owner) replace the base's in the image. A --chown
+    // name is still looked up in the parent's /etc/passwd (the resolved ids are in the key).
+    const named = chownSpec !== undefined && !/^\d+(:\d+)?$/.test(chownSpec);
+    const chown = chownSpec === undefined ? undefined
+      : named ? await withSourceRoot(ctx, input.state, (root) => resolveChown(root, chownSpec)) : await resolveChown('/nonexistent', chownSpec);
+    const linkKey = stepKey('copy-link', inst.kind, keyParts, chown ?? null);
+    if (!ctx.req.noCache) {
+      const hit = await input.cache.get(linkKey);
+      const layer: LayerRef | null = hit?.state.layers[0] ?? null;
+      if (hit && (!layer || (await store.blobs.has(layer.digest)))) return { layer, createdBy, reused: true };
+    }
+    const empty: BuildState = { config: input.state.config, layers: [] };
+    const layer = await runFsStep(store, empty, (root) => writeAll(root, chown));
+    await input.cache.put(linkKey, { state: { config: input.state.config, layers: layer ? [layer] : [] } });
+    return { layer, createdBy };
+  }
 }
