@@ -22,4 +22,4 @@ export {
   listContainers, inspectContainers, stopContainers, killContainers, removeContainers, startContainers, pruneContainers, containerLogs, superviseContainerProcess,
   type ContainerSummary, type LogsOptions,
 } from './containers.ts';
-export { login, logout, type LoginOptions, type LoginResult } from './registry-login.ts';
+export { login, logout, hasStoredLogin, type LoginOptions, type LoginResult } from './registry-login.ts';

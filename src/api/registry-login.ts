@@ -54,6 +54,11 @@ export async function login(server: string | undefined, opts: LoginOptions = {})
   return { server: key, reused };
 }
 
+/** True when credentials for the server are stored (then `login` without a user reuses them). */
+export async function hasStoredLogin(server: string | undefined, opts: { credentialOptions?: CredentialOptions } = {}): Promise<boolean> {
+  return (await findCredentials(loginHost(server), opts.credentialOptions)) !== undefined;
+}
+
 /** Forgets a registry's credentials; `removed` is false when none were stored ("Not logged in to …"). */
 export async function logout(server: string | undefined, opts: { credentialOptions?: CredentialOptions } = {}): Promise<{ server: string; removed: boolean }> {
   const host = loginHost(server);

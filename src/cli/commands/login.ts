@@ -1,6 +1,7 @@
 // `berth login`: docker's flags for storing registry credentials.
 import type { Command } from 'commander';
-import { BerthError, login } from '../../api/index.ts';
+import { BerthError, hasStoredLogin, login } from '../../api/index.ts';
+import { ask } from '../prompt.ts';
 import { readStdinText } from '../stdin.ts';
 
 interface LoginFlags {
@@ -29,10 +30,18 @@ export function defineLogin(program: Command): void {
       } else if (password !== undefined) {
         process.stderr.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
       }
-      if (flags.username !== undefined && password === undefined) {
-        throw new BerthError('INVALID_ARGUMENT', 'Cannot perform an interactive login from a non TTY device', { hint: 'give the password with --password-stdin' });
+      let username = flags.username;
+      const tty = Boolean(process.stdin.isTTY);
+      if (username !== undefined && password === undefined) {
+        if (!tty) throw new BerthError('INVALID_ARGUMENT', 'Cannot perform an interactive login from a non TTY device', { hint: 'give the password with --password-stdin' });
+        password = await ask('Password: ', { hidden: true });
       }
-      const r = await login(server, { username: flags.username, password });
+      if (username === undefined && password === undefined && tty && !(await hasStoredLogin(server))) {
+        // docker's interactive login: ask for what the flags did not give.
+        username = (await ask('Username: ')).trim();
+        password = await ask('Password: ', { hidden: true });
+      }
+      const r = await login(server, { username, password });
       if (r.reused) process.stdout.write('Authenticating with existing credentials...\n');
       process.stdout.write('Login Succeeded\n');
     });
