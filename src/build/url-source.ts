@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { tempName } from '../util/atomic-file.ts';
+import { LazyAgent, undici } from '../util/lazy-undici.ts';
 import { BerthError } from '../util/errors.ts';
 
 export interface UrlFile {
@@ -21,6 +22,9 @@ export interface UrlFile {
   /** sha256 of the content. */
   digest: string;
 }
+
+/** One agent for every download (it trusts the user's extra CAs, see util/lazy-undici). */
+const agent = new LazyAgent();
 
 /** How long a download may go without receiving a byte. */
 const IDLE_MS = 60_000;
@@ -58,7 +62,8 @@ export async function fetchUrlSource(source: string, tmpRoot: string, checksum: 
     const abort = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
     let res: Response;
     try {
-      res = await fetch(url, { redirect: 'follow', signal: abort, headers: { 'user-agent': 'berth' } });
+      const http = await undici();
+      res = (await http.fetch(url, { redirect: 'follow', signal: abort, headers: { 'user-agent': 'berth' }, dispatcher: await agent.get() })) as unknown as Response;
     } catch (e) {
       clearTimeout(timer);
       throw new BerthError('COPY_FAILED', `ADD failed: cannot download ${source}: ${(e as Error).message}`, { cause: e });

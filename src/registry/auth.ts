@@ -3,7 +3,7 @@
 // refresh tokens by POST). Tokens are cached per scope set until shortly before they expire; a
 // 401 on a request that carried a token drops it and fetches a fresh one (expiry mid-push).
 import type { Dispatcher } from 'undici';
-import { undici, type LazyAgent } from './lazy-undici.ts';
+import { undici, type LazyAgent } from '../util/lazy-undici.ts';
 import { readCapped, LIMITS } from './bounded.ts';
 import { parseChallenges, pickChallenge, type Challenge } from './challenge.ts';
 import { parseDiagnostics, RegistryError } from './errors.ts';

@@ -3,7 +3,7 @@
 // on 408/429/5xx and dropped connections, an idle timeout on hung responses, and typed errors.
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { LazyAgent, undici } from './lazy-undici.ts';
+import { LazyAgent, undici } from '../util/lazy-undici.ts';
 import { Authenticator, type CredentialLookup } from './auth.ts';
 import { discard, LIMITS, readCapped } from './bounded.ts';
 import type { Endpoint } from './endpoint.ts';
