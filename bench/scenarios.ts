@@ -4,6 +4,7 @@
 import { createCipheriv } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { mulberry32 } from '../test/helpers/prng.ts';
 
 export const BASE_TAG = 'bench/base:1';
 
@@ -34,18 +35,6 @@ class Bytes {
   }
 }
 
-/** mulberry32, for sizes. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function writeTree(root: string, files: ReadonlyArray<{ rel: string; size: number }>, bytes: Bytes): number {
   let total = 0;
   for (const f of files) {
@@ -59,7 +48,7 @@ function writeTree(root: string, files: ReadonlyArray<{ rel: string; size: numbe
 
 /** The rebuild scenarios' app: 500 dependency files (~5 MB) copied first, a RUN, then 50 source files. */
 function appContext(dir: string): { files: number; bytes: number } {
-  const r = rng(1);
+  const r = mulberry32(1);
   const bytes = new Bytes();
   const files: Array<{ rel: string; size: number }> = [];
   for (let i = 0; i < 500; i++) files.push({ rel: `deps/pkg${String(i % 25).padStart(2, '0')}/mod${String(i).padStart(3, '0')}.js`, size: 2048 + Math.floor(r() * 16384) });
@@ -78,7 +67,7 @@ function appContext(dir: string): { files: number; bytes: number } {
 
 /** 10,000 files in 100 directories, ~120 MB: 9,900 of 1–15 KB and 100 of 200–600 KB. */
 function largeContext(dir: string): { files: number; bytes: number } {
-  const r = rng(2);
+  const r = mulberry32(2);
   const files: Array<{ rel: string; size: number }> = [];
   for (let i = 0; i < 10_000; i++) {
     const big = i % 100 === 99;

@@ -44,7 +44,12 @@ export function urlFileName(url: URL, contentDisposition: string | null): string
  * process exits). `checksum` ("sha256:<hex>") must match the content.
  */
 export async function fetchUrlSource(source: string, tmpRoot: string, checksum: string | undefined, signal?: AbortSignal): Promise<UrlFile & { dispose(): void }> {
-  const url = new URL(source);
+  let url: URL;
+  try {
+    url = new URL(source);
+  } catch (e) {
+    throw new BerthError('INVALID_ARGUMENT', `ADD failed: "${source}" is not a valid URL`, { cause: e, hint: 'give a full http:// or https:// URL' });
+  }
   if (checksum !== undefined && !/^sha256:[0-9a-f]{64}$/.test(checksum)) {
     throw new BerthError('INVALID_ARGUMENT', `invalid checksum "${checksum}" for ${source}`, { hint: 'give --checksum=sha256:<64 hex digits>' });
   }

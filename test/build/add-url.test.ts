@@ -101,6 +101,10 @@ describe('ADD <url>', () => {
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, new RegExp(`${base.replace(/[.]/g, '\\.')}/nope\\.txt answered 404`));
     assert.doesNotMatch(missing.stderr, /\n\s+at /, 'a stack trace');
+    const bad = await build(root, [context('FROM busybox\nADD http://[not-a-host/x /x\n')]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /"http:\/\/\[not-a-host\/x" is not a valid URL/);
+    assert.doesNotMatch(bad.stderr, /\n\s+at /, 'a stack trace');
     const copy = await build(root, [context(`FROM busybox\nCOPY ${base}/files/hello.txt /x\n`)]);
     assert.equal(copy.code, 1);
     assert.match(copy.stderr, /source can't be a URL for COPY/);
