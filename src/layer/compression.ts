@@ -1,10 +1,11 @@
-// Layer compression: detection by magic bytes, gzip (node:zlib), zstd (zstd-napi or the zstd CLI), bomb guard.
+// Layer compression: detection by magic bytes, gzip (node:zlib, on several cores: parallel-gzip.ts), zstd (zstd-napi or the zstd CLI), bomb guard.
 
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { PassThrough, Readable, Transform, pipeline, type Duplex } from 'node:stream';
-import { constants as zlibConstants, createGunzip, createGzip } from 'node:zlib';
+import { constants as zlibConstants, createGunzip } from 'node:zlib';
 import { BerthError } from '../util/errors.ts';
+import { createParallelGzip } from './parallel-gzip.ts';
 import { findExecutable, processFilter } from './process-filter.ts';
 
 export type Compression = 'gzip' | 'zstd' | 'bzip2' | 'xz' | 'none';
@@ -109,7 +110,7 @@ export function createCompressStream(compression: OutputCompression, opts: Compr
     case 'none':
       return new PassThrough();
     case 'gzip':
-      return createGzip({ level: opts.level ?? zlibConstants.Z_DEFAULT_COMPRESSION });
+      return createParallelGzip({ level: opts.level ?? zlibConstants.Z_DEFAULT_COMPRESSION });
     case 'zstd': {
       const level = opts.level ?? 3;
       const napi = loadZstdNapi();
