@@ -95,7 +95,7 @@ describe('berth (spawned)', { concurrency: 4 }, () => {
 
 /** Parses argv in-process with the verb's action replaced by a recorder. */
 async function parse(argv: string[], verb: string): Promise<unknown[]> {
-  const program = createProgram();
+  const program = await createProgram();
   const cmd = program.commands.find((c) => c.name() === verb);
   assert.ok(cmd);
   let seen: unknown[] = [];
@@ -108,7 +108,7 @@ async function parse(argv: string[], verb: string): Promise<unknown[]> {
 
 /** Runs `berth <args>` in-process up to commander's exit; returns its exit code and captured output. */
 async function parseForExit(args: string[]): Promise<Result> {
-  const program = createProgram();
+  const program = await createProgram();
   const out = { stdout: '', stderr: '' };
   const capture = (cmd: Command): void => {
     cmd.configureOutput({ writeOut: (s) => void (out.stdout += s), writeErr: (s) => void (out.stderr += s) });

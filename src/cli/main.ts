@@ -8,7 +8,7 @@ import { UsageError, commandPath } from './usage-error.ts';
 
 /** Runs berth with node-style argv (`[node, script, ...args]`) and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = createProgram();
+  const program = await createProgram(argv);
   let active: Command | undefined;
   program.hook('preAction', (_program, actionCommand) => {
     active = actionCommand;
@@ -34,4 +34,6 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-process.exitCode = await main(process.argv);
+void main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -3,45 +3,66 @@ import { Command, Option } from 'commander';
 import { version } from '../api/index.ts';
 import { defaultRoot } from './globals.ts';
 import { UsageError, usageErrorText } from './usage-error.ts';
-import { defineBuild } from './commands/build.ts';
-import { defineBuilder } from './commands/builder.ts';
-import { defineContainer } from './commands/container.ts';
-import { defineExec } from './commands/exec.ts';
-import { defineHistory } from './commands/history.ts';
-import { defineImage } from './commands/image.ts';
-import { defineImages } from './commands/images.ts';
-import { defineImport } from './commands/import.ts';
-import { defineInspect } from './commands/inspect.ts';
-import { defineKill } from './commands/kill.ts';
-import { defineLoad } from './commands/load.ts';
-import { defineLogin } from './commands/login.ts';
-import { defineLogout } from './commands/logout.ts';
-import { defineLogs } from './commands/logs.ts';
-import { definePs } from './commands/ps.ts';
-import { definePull } from './commands/pull.ts';
-import { definePush } from './commands/push.ts';
-import { defineRm } from './commands/rm.ts';
-import { defineRmi } from './commands/rmi.ts';
-import { defineRun } from './commands/run.ts';
-import { defineSave } from './commands/save.ts';
-import { defineStart } from './commands/start.ts';
-import { defineStop } from './commands/stop.ts';
-import { defineSystem } from './commands/system.ts';
-import { defineTag } from './commands/tag.ts';
 
 type Define = (program: Command) => void;
 
+// Each verb's module (its flags, its action and everything the action imports) loads only when that
+// verb runs: start-up is most of a no-op rebuild, and this spares a build the run, registry and
+// container code. esbuild puts each dynamic import in its own chunk.
+const VERBS: Readonly<Record<string, () => Promise<Define>>> = {
+  build: async () => (await import('./commands/build.ts')).defineBuild,
+  builder: async () => (await import('./commands/builder.ts')).defineBuilder,
+  container: async () => (await import('./commands/container.ts')).defineContainer,
+  exec: async () => (await import('./commands/exec.ts')).defineExec,
+  history: async () => (await import('./commands/history.ts')).defineHistory,
+  image: async () => (await import('./commands/image.ts')).defineImage,
+  images: async () => (await import('./commands/images.ts')).defineImages,
+  import: async () => (await import('./commands/import.ts')).defineImport,
+  inspect: async () => (await import('./commands/inspect.ts')).defineInspect,
+  kill: async () => (await import('./commands/kill.ts')).defineKill,
+  load: async () => (await import('./commands/load.ts')).defineLoad,
+  login: async () => (await import('./commands/login.ts')).defineLogin,
+  logout: async () => (await import('./commands/logout.ts')).defineLogout,
+  logs: async () => (await import('./commands/logs.ts')).defineLogs,
+  ps: async () => (await import('./commands/ps.ts')).definePs,
+  pull: async () => (await import('./commands/pull.ts')).definePull,
+  push: async () => (await import('./commands/push.ts')).definePush,
+  rm: async () => (await import('./commands/rm.ts')).defineRm,
+  rmi: async () => (await import('./commands/rmi.ts')).defineRmi,
+  run: async () => (await import('./commands/run.ts')).defineRun,
+  save: async () => (await import('./commands/save.ts')).defineSave,
+  start: async () => (await import('./commands/start.ts')).defineStart,
+  stop: async () => (await import('./commands/stop.ts')).defineStop,
+  system: async () => (await import('./commands/system.ts')).defineSystem,
+  tag: async () => (await import('./commands/tag.ts')).defineTag,
+};
+
 // Grouped and ordered as `docker --help` shows them.
-const GROUPS: ReadonlyArray<[heading: string, verbs: Define[]]> = [
-  ['Common Commands:', [defineRun, defineExec, definePs, defineBuild, definePull, definePush, defineImages, defineLogin, defineLogout]],
-  ['Management Commands:', [defineBuilder, defineContainer, defineImage, defineSystem]],
-  [
-    'Commands:',
-    [defineHistory, defineImport, defineInspect, defineKill, defineLoad, defineLogs, defineRm, defineRmi, defineSave, defineStart, defineStop, defineTag],
-  ],
+const GROUPS: ReadonlyArray<[heading: string, verbs: string[]]> = [
+  ['Common Commands:', ['run', 'exec', 'ps', 'build', 'pull', 'push', 'images', 'login', 'logout']],
+  ['Management Commands:', ['builder', 'container', 'image', 'system']],
+  ['Commands:', ['history', 'import', 'inspect', 'kill', 'load', 'logs', 'rm', 'rmi', 'save', 'start', 'stop', 'tag']],
 ];
 
-export function createProgram(): Command {
+/**
+ * The verbs to define for `args` (argv without node and the script), when that can be told without
+ * parsing: the first word after the global flags, or none for a version query. Every verb otherwise
+ * (help lists them all; an unknown verb's error suggests one).
+ */
+export function verbsFor(args: readonly string[]): readonly string[] {
+  const all = Object.keys(VERBS);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--root') i++;
+    else if (a.startsWith('--root=') || a === '-D' || a === '--debug') continue;
+    else if (a === '-v' || a === '--version') return [];
+    else return Object.hasOwn(VERBS, a) ? [a] : all;
+  }
+  return all;
+}
+
+/** The command tree; given node-style argv, only the verb it runs is loaded (see verbsFor). */
+export async function createProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('berth');
   program
     .description('A daemonless, docker-compatible container image builder and runner')
@@ -61,9 +82,11 @@ export function createProgram(): Command {
     // which docker prints to stdout (and exits 0: see main.ts).
     .configureOutput({ outputError: () => undefined, writeErr: (text) => void process.stdout.write(text) })
     .addHelpText('after', "\nRun 'berth COMMAND --help' for more information on a command.");
+  const names = argv === undefined ? Object.keys(VERBS) : verbsFor(argv.slice(2));
+  const defines = new Map(await Promise.all(names.map(async (name) => [name, await VERBS[name]!()] as const)));
   for (const [heading, verbs] of GROUPS) {
     program.commandsGroup(heading);
-    for (const define of verbs) define(program);
+    for (const name of verbs) defines.get(name)?.(program);
   }
   program.commandsGroup('Commands:');
   throwUsageErrors(program);
