@@ -1,5 +1,5 @@
 // `run`, `attach` and `exec` for the CLI: an image reference and docker's flags in, a started container (or its exit code) out.
-import { createWriteStream } from 'node:fs';
+import { closeSync, constants as fsConstants, createWriteStream, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -31,6 +31,8 @@ export interface RunContainerOptions {
   autoRemove?: boolean;
   interactive?: boolean;
   tty?: boolean;
+  /** With `tty`: the caller's terminal size, [height, width], the container's terminal's first size. */
+  consoleSize?: [number, number];
   init?: boolean;
   stopSignal?: string;
   stopTimeout?: number;
@@ -46,6 +48,8 @@ export interface StartedContainer {
   /** Set when the container already ended (e.g. its command could not be started). */
   exitCode?: number;
   error?: string;
+  /** What docker's daemon would warn about at create (the CLI prints each as "WARNING: …"). */
+  warnings: string[];
 }
 
 const NETWORKS = new Set(['default', 'bridge', 'host', 'none']);
@@ -61,7 +65,6 @@ async function imageLowers(store: Store, manifest: string, config: ImageConfig):
 }
 
 export async function runContainer(root: string, opts: RunContainerOptions): Promise<StartedContainer> {
-  if (opts.tty) throw new BerthError('NOT_IMPLEMENTED', 'a pseudo-TTY (-t) is not supported yet', { hint: 'drop -t; -i alone passes stdin through' });
   const network = opts.network ?? 'default';
   if (!NETWORKS.has(network)) {
     throw new BerthError('NOT_FOUND', `network ${network} not found: berth has the networks default, host and none`, { hint: 'use --network default|host|none' });
@@ -93,17 +96,20 @@ export async function runContainer(root: string, opts: RunContainerOptions): Pro
     autoRemove: opts.autoRemove === true,
     init: opts.init === true,
     interactive: opts.interactive === true,
-    tty: false,
+    tty: opts.tty === true,
+    ...(opts.tty && opts.consoleSize ? { consoleSize: opts.consoleSize } : {}),
     ...(opts.stopSignal !== undefined ? { stopSignal: normalizeSignal(opts.stopSignal) } : {}),
     ...(opts.stopTimeout !== undefined ? { stopTimeout: opts.stopTimeout } : {}),
     ...(opts.hostname !== undefined ? { hostname: opts.hostname } : {}),
   });
   const now = await startContainer(store, opts.berth, rec, opts.detach ? {} : { attachPid: process.pid });
-  return described(now);
+  // As docker's daemon: -p has no meaning on the host's network (with none, ports are dropped without a word).
+  const warnings = network === 'host' && (opts.publish ?? []).length > 0 ? ['Published ports are discarded when using host network mode'] : [];
+  return described(now, warnings);
 }
 
-function described(rec: ContainerRecord): StartedContainer {
-  const out: StartedContainer = { id: rec.Id, name: rec.Name };
+function described(rec: ContainerRecord, warnings: string[]): StartedContainer {
+  const out: StartedContainer = { id: rec.Id, name: rec.Name, warnings };
   if (rec.State.Status === 'exited') {
     out.exitCode = rec.State.ExitCode;
     if (rec.State.Error) out.error = rec.State.Error;
@@ -142,6 +148,29 @@ export async function attachContainer(root: string, id: string, io: AttachIO): P
   return { exitCode: rec.State.ExitCode, ...(rec.State.Error ? { error: rec.State.Error } : {}) };
 }
 
+/**
+ * Resizes the terminal of a running `-t` container (the caller's terminal changed size); a container
+ * without a terminal, or one that has ended, is left alone.
+ */
+export async function resizeContainer(root: string, id: string, height: number, width: number): Promise<void> {
+  const store = await openStore(root);
+  const fifo = path.join(new ContainerRecords(store).containerDir(id), 'resize');
+  let fd: number;
+  try {
+    // Non-blocking: with no supervisor reading (the container ended), opening fails at once rather than waiting forever.
+    fd = openSync(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+  } catch {
+    return;
+  }
+  try {
+    writeSync(fd, `${height} ${width}\n`);
+  } catch {
+    // the supervisor is going away: nothing to resize
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export interface ExecContainerOptions {
   container: string;
   cmd: readonly string[];
@@ -151,13 +180,16 @@ export interface ExecContainerOptions {
   workdir?: string;
   interactive?: boolean;
   tty?: boolean;
+  /** With `tty`: the caller's terminal size, [height, width]. */
+  consoleSize?: [number, number];
+  /** With `tty`: "ROWS COLS" lines as the caller's terminal changes size. */
+  resize?: Readable;
   detach?: boolean;
   hostEnv?: NodeJS.ProcessEnv;
 }
 
 /** docker exec: runs a command in a running container with berth's stdio; returns its exit code (126/127 when it cannot run). */
 export async function execContainer(root: string, opts: ExecContainerOptions): Promise<{ exitCode: number; error?: string }> {
-  if (opts.tty) throw new BerthError('NOT_IMPLEMENTED', 'a pseudo-TTY (-t) is not supported yet', { hint: 'drop -t; -i alone passes stdin through' });
   if (opts.detach) throw new BerthError('NOT_IMPLEMENTED', 'exec -d is not supported yet', { hint: 'run the command in the foreground' });
   const store = await openStore(root);
   const rec = await new ContainerRecords(store).resolve(opts.container);
@@ -172,8 +204,13 @@ export async function execContainer(root: string, opts: ExecContainerOptions): P
   try {
     const exitCode = await execInContainer({
       stateRoot: store.layout.root, id: runcId(rec), args: opts.cmd,
-      env: [`PATH=${(/^PATH=(.*)$/m.exec(rec.Config.Env.join('\n'))?.[1]) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'}`, `HOSTNAME=${rec.Config.Hostname}`, ...rec.Config.Env, ...extra],
+      // docker's exec environment: PATH, HOSTNAME and (with -t) TERM, then the container's Env, then -e.
+      env: [
+        `PATH=${(/^PATH=(.*)$/m.exec(rec.Config.Env.join('\n'))?.[1]) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'}`, `HOSTNAME=${rec.Config.Hostname}`,
+        ...(opts.tty ? ['TERM=xterm'] : []), ...rec.Config.Env, ...extra,
+      ],
       cwd: opts.workdir ?? rec.Config.WorkingDir, user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids }, stdin: opts.interactive === true,
+      ...(opts.tty ? { tty: true, ...(opts.consoleSize ? { consoleSize: { height: opts.consoleSize[0], width: opts.consoleSize[1] } } : {}), ...(opts.resize ? { resize: opts.resize } : {}) } : {}),
     });
     return { exitCode };
   } catch (e) {

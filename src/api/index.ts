@@ -17,7 +17,7 @@ export type { BuildEvent } from '../build/index.ts';
 export { pullImage, pullAllTags, type PullImageOptions, type PullImageResult } from './registry-pull.ts';
 export { pushImage, type PushImageOptions, type PushedTag } from './registry-push.ts';
 export type { RegistryEvent } from '../registry/index.ts';
-export { runContainer, attachContainer, execContainer, type RunContainerOptions, type StartedContainer, type AttachIO, type ExecContainerOptions } from './container-run.ts';
+export { runContainer, attachContainer, execContainer, resizeContainer, type RunContainerOptions, type StartedContainer, type AttachIO, type ExecContainerOptions } from './container-run.ts';
 export {
   listContainers, inspectContainers, stopContainers, killContainers, removeContainers, startContainers, pruneContainers, containerLogs, superviseContainerProcess,
   type ContainerSummary, type LogsOptions,

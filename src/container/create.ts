@@ -35,6 +35,8 @@ export interface CreateOptions {
   init?: boolean;
   interactive?: boolean;
   tty?: boolean;
+  /** [height, width] of the caller's terminal, the container's terminal's first size (with `tty`). */
+  consoleSize?: [number, number];
   stopSignal?: string;
   /** Seconds `stop` waits before SIGKILL when it is not given -t. */
   stopTimeout?: number;
@@ -112,6 +114,7 @@ export async function createContainer(store: Store, opts: CreateOptions): Promis
         Init: opts.init === true,
         PublishAllPorts: opts.publishAll === true,
         PortBindings: bindings,
+        ConsoleSize: opts.consoleSize ? [opts.consoleSize[0], opts.consoleSize[1]] : [0, 0],
       },
       NetworkSettings: { Ports: {} },
       Berth: {

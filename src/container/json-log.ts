@@ -2,6 +2,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 
 export interface LogEntry {
   log: string;
@@ -24,9 +25,15 @@ export class JsonLog {
     this.out.on('error', () => {}); // a full disk must not kill the supervisor: the container keeps running
   }
 
-  /** A writable for one stream: whole lines become entries; a last unfinished line is written at the end. */
-  writer(stream: 'stdout' | 'stderr'): Writable {
+  /**
+   * A writable for one stream: whole lines become entries; a last unfinished line is written at the end.
+   * With `partial` (a terminal's output), what arrived without a newline is written at once too:
+   * a shell's prompt must reach an attached `run -it`, which reads this log, before the user types.
+   */
+  writer(stream: 'stdout' | 'stderr', opts: { partial?: boolean } = {}): Writable {
     let pending = '';
+    // A character split between two reads must not become two replacement characters.
+    const decoder = new StringDecoder('utf8');
     const emit = (line: string): void => {
       this.out.write(JSON.stringify({ log: line, stream, time: logTime() }) + '\n');
     };
@@ -37,12 +44,13 @@ export class JsonLog {
     this.flushes.push(flush);
     return new Writable({
       write: (chunk: Buffer, _enc, cb) => {
-        pending += chunk.toString('utf8');
+        pending += decoder.write(chunk);
         let nl: number;
         while ((nl = pending.indexOf('\n')) >= 0) {
           emit(pending.slice(0, nl + 1));
           pending = pending.slice(nl + 1);
         }
+        if (opts.partial) flush();
         cb();
       },
       final: (cb) => {

@@ -39,6 +39,8 @@ export async function startContainer(store: Store, berth: BerthCommand, rec: Con
     await records.write(now);
   });
   if (rec.Config.OpenStdin && !existsSync(path.join(dir, 'stdin'))) await run('mkfifo', ['-m', '600', path.join(dir, 'stdin')]);
+  // An attached `run -t` writes its terminal's new sizes here; the supervisor resizes the container's.
+  if (rec.Config.Tty && !existsSync(path.join(dir, 'resize'))) await run('mkfifo', ['-m', '600', path.join(dir, 'resize')]);
   const out = openSync(path.join(dir, 'supervisor.log'), 'a', 0o600);
   let exited = false;
   try {

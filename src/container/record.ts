@@ -53,6 +53,8 @@ export interface ContainerRecord {
     Init: boolean;
     PublishAllPorts: boolean;
     PortBindings: Record<string, Array<{ HostIp: string; HostPort: string }>>;
+    /** [height, width] of the terminal (-t) when the container starts; [0, 0] when unknown (docker's field). */
+    ConsoleSize?: [number, number];
   };
   NetworkSettings: { Ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> };
   /** berth's own: how to mount and run it. */

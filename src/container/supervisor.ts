@@ -61,6 +61,13 @@ async function mounts(rec: ContainerRecord): Promise<ExtraMount[]> {
   return out;
 }
 
+/** A container with -t: a terminal, sized as the terminal of the `run` that created it. */
+function terminalOf(rec: ContainerRecord): { terminal?: boolean; consoleSize?: { height: number; width: number } } {
+  if (!rec.Config.Tty) return {};
+  const [height = 0, width = 0] = rec.HostConfig.ConsoleSize ?? [];
+  return { terminal: true, ...(height > 0 && width > 0 ? { consoleSize: { height, width } } : {}) };
+}
+
 /** The container's stdin: none, a FIFO the attached `run -i` writes (EOF when it closes), or for `-di` one held open forever. */
 function openStdin(rec: ContainerRecord, dir: string, attached: boolean): Readable | undefined {
   if (!rec.Config.OpenStdin) return undefined;
@@ -114,10 +121,13 @@ export async function superviseContainer(store: Store, id: string): Promise<void
         hostname: rec.Config.Hostname,
         network: ({ default: 'isolated', host: 'host', none: 'none' } as const)[rec.HostConfig.NetworkMode],
         mounts: await mounts(rec),
+        ...terminalOf(rec),
       },
       ports,
       ...(() => { const stdin = openStdin(rec, dir, rec.Berth.attachPid !== 0); return stdin ? { stdin } : {}; })(),
-      stdout: log.writer('stdout'),
+      // With -t the terminal is one stream, logged as stdout (as docker does), and the resize FIFO is held open for every attach.
+      ...(rec.Config.Tty ? { resize: createReadStream(path.join(dir, 'resize'), { flags: 'r+' }) } : {}),
+      stdout: log.writer('stdout', { partial: rec.Config.Tty }),
       stderr: log.writer('stderr'),
     }).finally(() => { finished.done = true; });
     void recordPid(store, records, id, runcName, finished);

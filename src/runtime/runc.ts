@@ -9,6 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { BerthError } from '../util/errors.ts';
 import { DEFAULT_NOFILE } from './defaults.ts';
 import { capabilityBound, checkContainerId, createBundleDir, newContainerId, nofileCeiling, thermalThrottlePaths, writeConfig, writeEtcFiles } from './bundle.ts';
+import { consoleShim } from './console-shim.ts';
 import { listenForContainerPid, type PidHandoff } from './hook.ts';
 import { recordMountStubs, type MountStubs } from './mount-stubs.ts';
 import { checkSystemMountpoints } from './root-path.ts';
@@ -20,16 +21,16 @@ export interface RunOptions extends RuncOptions {
   spec: ContainerSpec;
   /** Defaults to a fresh `berth-<random>`. */
   id?: string;
-  /**
-   * Hand berth's own stdin/stdout/stderr to runc (for an interactive `run -it`); required with
-   * `spec.terminal`, because runc proxies a container's terminal only to a terminal of its own.
-   */
-  inheritStdio?: boolean;
-  /** The process's stdin; /dev/null when absent. */
+  /** The process's stdin; /dev/null when absent. With `spec.terminal`, what is typed into its terminal. */
   stdin?: Readable;
-  /** Where the process's output goes as it is written (not ended by berth). Discarded when absent. */
+  /**
+   * Where the process's output goes as it is written (not ended by berth). Discarded when absent.
+   * With `spec.terminal` everything the terminal shows goes to stdout, as docker's -t merges stderr.
+   */
   stdout?: Writable;
   stderr?: Writable;
+  /** With `spec.terminal`: "ROWS COLS" lines, each resizing the terminal (SIGWINCH in the container). */
+  resize?: Readable;
   /** Aborting kills the container (SIGKILL), removes it, and rejects with the signal's reason. */
   signal?: AbortSignal;
   slirp4netnsPath?: string;
@@ -76,11 +77,6 @@ interface Session {
 export async function runContainer(opts: RunOptions): Promise<RunResult> {
   opts.signal?.throwIfAborted();
   const id = checkContainerId(opts.id ?? newContainerId());
-  if (opts.spec.terminal && !opts.inheritStdio) {
-    throw new BerthError('INVALID_ARGUMENT', 'a container with a terminal needs the caller\'s own terminal (inheritStdio)', {
-      hint: 'drop -t, or run berth from a terminal',
-    });
-  }
   const runc: RuncOptions = { stateRoot: opts.stateRoot, runcPath: await findRunc(opts.runcPath) };
   let network = opts.spec.network;
   let slirpBinary: string | undefined;
@@ -140,9 +136,12 @@ function forward(from: Readable | null, to: Writable | undefined): void {
 async function supervise(opts: RunOptions, runc: RuncOptions, id: string, bundle: string, session: Session, slirpBinary?: string): Promise<RunResult> {
   const logPath = `${bundle}/runc.log`;
   opts.signal?.throwIfAborted();
-  const args = ['--root', runcStateDir(runc.stateRoot), '--log', logPath, '--log-format', 'json', 'run', '--bundle', bundle, id];
-  const stdio: StdioOptions = opts.inheritStdio ? 'inherit' : [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
-  const child = spawn(runc.runcPath!, args, { stdio });
+  const runcArgs = (flags: string[]): string[] => ['--root', runcStateDir(runc.stateRoot), '--log', logPath, '--log-format', 'json', 'run', ...flags, '--bundle', bundle, id];
+  const terminal = opts.spec.terminal === true;
+  // A terminal goes through the console shim (console-shim.ts): runc alone would need one of its own.
+  const [command, ...args] = terminal ? (await consoleShim(bundle, runc.runcPath!, runcArgs)).command : [runc.runcPath!, ...runcArgs([])];
+  const stdio: StdioOptions = [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(terminal ? [opts.resize ? 'pipe' as const : 'ignore' as const] : [])];
+  const child = spawn(command!, args, { stdio });
   let exited = false;
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.once('error', (e) => reject(new BerthError('RUNTIME', `cannot run ${runc.runcPath}: ${e.message}`, { cause: e })));
@@ -150,7 +149,14 @@ async function supervise(opts: RunOptions, runc: RuncOptions, id: string, bundle
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
   forward(child.stdout, opts.stdout);
-  forward(child.stderr, opts.stderr);
+  let shimErrors = '';
+  if (terminal) child.stderr?.setEncoding('utf8').on('data', (s: string) => (shimErrors += s));
+  else forward(child.stderr, opts.stderr);
+  const resizeTo = child.stdio[3];
+  if (opts.resize && resizeTo && 'write' in resizeTo) {
+    resizeTo.on('error', () => {});
+    opts.resize.pipe(resizeTo);
+  }
   if (opts.stdin && child.stdin) {
     child.stdin.on('error', () => {}); // the process may exit without reading its input
     opts.stdin.pipe(child.stdin);
@@ -188,11 +194,13 @@ async function supervise(opts: RunOptions, runc: RuncOptions, id: string, bundle
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     if (opts.stdin && child.stdin) opts.stdin.unpipe(child.stdin);
+    if (opts.resize && resizeTo && 'write' in resizeTo) opts.resize.unpipe(resizeTo);
   }
   if (aborted) throw opts.signal?.reason ?? new BerthError('RUNTIME', 'the container was aborted');
   if (networkError !== undefined) throw networkError;
   const runcErrors = await readRuncErrors(logPath);
   if (runcErrors.length > 0) throw new BerthError('RUNTIME', runcErrors.join('; '));
+  if (shimErrors.trim() !== '') throw new BerthError('RUNTIME', `the terminal of container ${id} failed: ${shimErrors.trim()}`);
   if (status.signal) return { exitCode: 128 + (osConstants.signals[status.signal] ?? 0), signal: status.signal };
   return { exitCode: status.code ?? 1 };
 }

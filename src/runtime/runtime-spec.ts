@@ -12,6 +12,7 @@ export interface RuntimeSpec {
 
 export interface RuntimeProcess {
   terminal?: boolean;
+  consoleSize?: { height: number; width: number };
   user: { uid: number; gid: number; umask?: number; additionalGids?: number[] };
   args: string[];
   env: string[];

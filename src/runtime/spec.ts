@@ -34,6 +34,8 @@ export interface ContainerSpec {
   mounts?: ExtraMount[];
   etcFiles?: EtcFiles;
   terminal?: boolean;
+  /** The terminal's initial size (with `terminal`), set before the process starts so its first look at it is right. */
+  consoleSize?: { height: number; width: number };
   /** 'default' (berth's docker-like filter, see seccomp.ts) unless 'unconfined'. */
   seccomp?: 'default' | 'unconfined';
   /** RLIMIT_NOFILE (soft and hard); docker's 1048576 by default. */
@@ -126,6 +128,7 @@ export function buildRuntimeSpec(spec: ContainerSpec, extras: RuntimeSpecExtras 
     ociVersion: '1.0.2',
     process: {
       terminal: spec.terminal ?? false,
+      ...(spec.terminal && spec.consoleSize ? { consoleSize: { ...spec.consoleSize } } : {}),
       user: { uid, gid, additionalGids },
       args: [...spec.args],
       env: [...spec.env],

@@ -3,6 +3,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { makeBusyboxRootfs } from '../runtime/helpers.ts';
 
@@ -31,6 +32,22 @@ export interface Ran {
   code: number | null;
   stdout: string;
   stderr: string;
+}
+
+/** Polls `check` until it holds; a hang guard of a minute, not a timing assertion. */
+export async function until<T>(what: string, check: () => T | undefined | false): Promise<T> {
+  for (let i = 0; i < 600; i++) {
+    const v = check();
+    if (v !== undefined && v !== false) return v;
+    await delay(100);
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/** The private bundle's path (made on first use), for running the CLI some other way (e.g. under script(1)). */
+export function berthBin(): string {
+  bundle();
+  return BIN;
 }
 
 /** Runs `berth --root ROOT ...args` (the CLI as bin/berth runs it, from a private bundle) to its end. */

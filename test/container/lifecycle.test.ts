@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe as suite, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { runcUnavailable } from '../runtime/helpers.ts';
-import { berth, berthAsync, describe, importImages, leftovers, processesIn, record, type Ran } from './helpers.ts';
+import { berth, berthAsync, describe, importImages, leftovers, processesIn, record, until, type Ran } from './helpers.ts';
 
 const skip = runcUnavailable();
 const work = mkdtempSync(path.join(tmpdir(), 'berth-ctr-'));
@@ -22,16 +22,6 @@ function ok(args: string[], input?: string): Ran {
   const r = berth(root, args, input !== undefined ? { input } : {});
   assert.equal(r.code, 0, `berth ${args.join(' ')}: ${describe(r)}`);
   return r;
-}
-
-/** Polls `check` until it holds; a hang guard of a minute, not a timing assertion. */
-async function until<T>(what: string, check: () => T | undefined | false): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const v = check();
-    if (v !== undefined && v !== false) return v;
-    await delay(100);
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 function fetchText(port: number): Promise<{ status: number; body: string }> {
@@ -205,9 +195,6 @@ suite('container lifecycle', { concurrency: 1, skip }, () => {
     const r = berth(root, ['run', '--name', 'dup', 'ctest/cmd']);
     assert.equal(r.code, 125);
     assert.match(r.stderr, /Conflict\. The container name "\/dup" is already in use by container "[0-9a-f]{64}"/);
-    const tty = berth(root, ['run', '-t', 'ctest/cmd']);
-    assert.equal(tty.code, 1);
-    assert.match(tty.stderr, /pseudo-TTY \(-t\) is not supported yet/);
     const priv = berth(root, ['run', '--privileged', 'ctest/cmd']);
     assert.match(priv.stderr, /--privileged is not supported yet/);
     const random = ok(['ps', '-a', '--format', '{{.Names}}']).stdout.split('\n').filter(Boolean);

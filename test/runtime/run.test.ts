@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { killContainer, resolveUser, runContainer, type RuntimeEvent } from '../../src/runtime/index.ts';
@@ -73,8 +73,27 @@ describe('runContainer (runc)', { skip }, () => {
     );
   });
 
-  it('refuses a terminal unless runc gets the caller\'s own stdio', async () => {
-    await assert.rejects(run(fx, 'true', { terminal: true }), (e: BerthError) => e.code === 'INVALID_ARGUMENT' && /inheritStdio/.test(e.message));
+  it('gives a terminal through the console shim: stdio on the pty, its size, stderr merged, input typed, resized, exit code kept', async () => {
+    const script = 'tty; test -t 0 && test -t 1 && test -t 2 && echo all-ttys; stty size; echo to-stderr >&2; read line; echo "got $line"; '
+      + 'trap "stty size; exit 7" WINCH; echo waiting; while :; do sleep 0.05; done';
+    const resize = new PassThrough();
+    const stdin = new PassThrough();
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const running = runContainer({
+      stateRoot: fx.stateRoot, id: fx.id(), spec: baseSpec(fx.rootfs, script, { terminal: true, consoleSize: { height: 33, width: 101 } }),
+      stdin, stdout, stderr, resize,
+    });
+    // Typed once the shell reads: the terminal echoes input the moment it arrives.
+    while (!stdout.text.includes('to-stderr')) await delay(20);
+    stdin.write('typed\n');
+    while (!stdout.text.includes('waiting')) await delay(20);
+    resize.write('40 120\n');
+    const result = await running;
+    assert.equal(result.exitCode, 7);
+    // The terminal echoes what was typed, and turns \n into \r\n as docker's tty output shows.
+    assert.equal(stdout.text, '/dev/pts/0\r\nall-ttys\r\n33 101\r\nto-stderr\r\ntyped\r\ngot typed\r\nwaiting\r\n40 120\r\n');
+    assert.equal(stderr.text, '');
   });
 
   it('runs as the USER resolved from the rootfs, supplementary groups included', async () => {

@@ -1,8 +1,9 @@
 // `berth run`: docker's flags for creating and running a container; IMAGE's command and its flags pass through.
 import type { Command } from 'commander';
-import { attachContainer, killContainers, runContainer } from '../../api/index.ts';
+import { attachContainer, killContainers, resizeContainer, runContainer } from '../../api/index.ts';
 import { globalOptions } from '../globals.ts';
 import { collect, parseInteger } from '../options.ts';
+import { attachTerminal, refuseNonTerminalInput, terminalSize } from '../terminal.ts';
 import { berthCommand, refuseFlags } from './container-flags.ts';
 
 export function defineRun(program: Command): void {
@@ -78,6 +79,8 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 async function runAction(image: string, command: string[], flags: RunFlags, cmd: Command): Promise<void> {
   refuseFlags(flags, NOT_YET, { pull: 'missing', restart: 'no' });
   const { root } = globalOptions(cmd);
+  if (!flags.detach && refuseNonTerminalInput('run', flags.interactive === true, flags.tty === true)) return;
+  const size = flags.tty ? terminalSize() : undefined;
   const started = await runContainer(root, {
     image, cmd: command, berth: berthCommand(),
     ...(flags.name !== undefined ? { name: flags.name } : {}),
@@ -90,8 +93,9 @@ async function runAction(image: string, command: string[], flags: RunFlags, cmd:
     ...(typeof flags.hostname === 'string' ? { hostname: flags.hostname } : {}),
     env: flags.env ?? [], envFiles: flags.envFile ?? [], publish: flags.publish ?? [], publishAll: flags.publishAll === true,
     volumes: flags.volume ?? [], detach: flags.detach === true, autoRemove: flags.rm === true, interactive: flags.interactive === true,
-    tty: flags.tty === true, init: flags.init === true,
+    tty: flags.tty === true, init: flags.init === true, ...(size ? { consoleSize: size } : {}),
   });
+  for (const w of started.warnings) process.stderr.write(`WARNING: ${w}\n`);
   if (started.error !== undefined) {
     // The container exists but its command could not start: docker's 126/127 (or 125), no ID printed.
     process.stderr.write(`berth: Error response from daemon: ${started.error}.\n`);
@@ -105,12 +109,14 @@ async function runAction(image: string, command: string[], flags: RunFlags, cmd:
   }
   const forward = (signal: NodeJS.Signals): void => void killContainers(root, [started.id], signal).catch(() => {});
   for (const s of FORWARDED) process.on(s, forward);
+  const detachTerminal = flags.tty ? attachTerminal(flags.interactive === true, (h, w) => void resizeContainer(root, started.id, h, w).catch(() => {})) : undefined;
   try {
     const result = await attachContainer(root, started.id, {
       stdout: process.stdout, stderr: process.stderr, ...(flags.interactive ? { stdin: process.stdin } : {}),
     });
     process.exitCode = result.exitCode;
   } finally {
+    detachTerminal?.();
     for (const s of FORWARDED) process.off(s, forward);
   }
   // stdin may still be open (run -i with a terminal): do not wait for it.
