@@ -2,11 +2,33 @@
 // compiles only what the command runs (berth's no-op rebuild has to beat docker's).
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+// Node's built-in modules reached through require() (the banner's), not import: an ESM import of
+// one builds a facade that reads every export, and reading some of them loads more modules (node:fs's
+// ReadStream pulls in streams, node:util's parseArgs and MIMEType, node:crypto's webcrypto). The shim
+// reads one name per pure export, so the bundle keeps, and reads, only the names it uses.
+const requireBuiltin = createRequire(import.meta.url);
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(b) {
+    // The shim's own require() is the real one (external); everyone else's import goes to the shim.
+    // A require() call stays as it is (CommonJS dependencies make their own).
+    b.onResolve({ filter: /^node:/ }, (args) => (args.namespace === 'builtin' || args.kind === 'require-call' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
+      const names = Object.keys(requireBuiltin(args.path)).filter((n) => IDENTIFIER.test(n) && n !== 'default');
+      const lines = [`const __builtin = require(${JSON.stringify(args.path)});`, 'const __read = (name) => __builtin[name];', 'export default __builtin;'];
+      for (const n of names) lines.push(`export const ${n} = /* @__PURE__ */ __read(${JSON.stringify(n)});`);
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
+  },
+};
 
 const common = {
   bundle: true,
@@ -27,7 +49,7 @@ const common = {
 // content-hashed chunks loaded on first use.
 // Whitespace and syntax minified (names kept, for --debug's stack traces): every start reads and
 // parses what it loads, and on this kind of machine each page of memory touched the first time costs.
-const cli = await build({ ...common, entryPoints: { berth: 'src/cli/main.ts' }, outdir: dist, splitting: true, chunkNames: 'chunks/[name]-[hash]', minifyWhitespace: true, minifySyntax: true });
+const cli = await build({ ...common, plugins: [builtinsByRequire], entryPoints: { berth: 'src/cli/main.ts' }, outdir: dist, splitting: true, chunkNames: 'chunks/[name]-[hash]', minifyWhitespace: true, minifySyntax: true });
 // The library: one file, everything in it.
 const lib = await build({ ...common, entryPoints: { api: 'src/api/index.ts' }, outdir: dist });
 
