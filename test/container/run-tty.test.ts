@@ -113,29 +113,37 @@ suite('berth run -t and exec -t', { skip, concurrency: 1 }, () => {
     assert.deepEqual(leftovers(root, id), []);
   });
 
-  it('run -it and exec -it from a real terminal: keys go through raw, the size is the caller\'s, the terminal is restored', async (t) => {
+  it('run -it and exec -it from a real terminal: keys go through raw, the size is the caller\'s and follows it, the terminal is restored', async (t) => {
     if (spawnSync('script', ['--version']).status !== 0) return t.skip('script(1) (util-linux/bsdutils) is not installed');
     await images();
+    // The containers touch files in a bound directory when they are ready; the typist and the resizer wait for those.
+    const marks = mkdtempSync(path.join(work, 'marks-'));
     const cli = `${JSON.stringify(process.execPath)} ${JSON.stringify(berthBin())} --root ${JSON.stringify(root)}`;
+    const wait = (mark: string): string => `until [ -e ${marks}/${mark} ]; do sleep 0.1; done`;
+    ok(['run', '-d', '--name', 'tty-keep', '-v', `${marks}:/m`, 'ctest/cmd', 'sleep', '300']);
     const inner = [
       'stty rows 30 cols 90',
-      `${cli} run -it --name tty-it ctest/cmd sh -c 'stty size; read x; echo "got:$x"; exit 4'`,
+      `${cli} run -it --name tty-it -v ${marks}:/m ctest/cmd sh -c 'stty size; touch /m/run; read x; echo "got:$x"; exit 4'`,
       'echo "run=$?"',
-      `${cli} exec -it tty-keep sh -c 'stty size; read x; echo "exec-got:$x"'`,
+      `${cli} exec -it tty-keep sh -c 'stty size; touch /m/exec; read x; echo "exec-got:$x"'`,
       'echo "exec=$?"',
+      // A background job of a non-interactive shell shares the terminal's foreground group, so it gets SIGWINCH.
+      `${cli} run -it --rm -v ${marks}:/m ctest/cmd sh -c 'trap "stty size; exit 6" WINCH; touch /m/winch; while :; do sleep 0.1; done' </dev/tty & ${wait('winch')}; stty rows 20 cols 100; wait $!`,
+      'echo "winch=$?"',
       'stty -a | grep -o -- "-*icanon"',
+      `touch ${marks}/done`,
     ].join('; ');
-    ok(['run', '-d', '--name', 'tty-keep', 'ctest/cmd', 'sleep', '300']);
-    // Typed after a pause, so the container is reading: a raw terminal sends the keys as they are (\r, not \n).
-    const typed = spawnSync('sh', ['-c', `(sleep 4; printf 'abc\\r'; sleep 4; printf 'def\\r'; sleep 4) | script -qec '${inner.replaceAll("'", "'\\''")}' /dev/null`], {
-      encoding: 'utf8', timeout: 120_000,
-    });
-    const out = typed.stdout.replaceAll('\r', '');
+    // A raw terminal sends the keys as they are (\r, not \n); stdin stays open until the session is over.
+    const typist = `${wait('run')}; printf 'abc\\r'; ${wait('exec')}; printf 'def\\r'; ${wait('done')}`;
+    const session = spawnSync('sh', ['-c', `(${typist}) | script -qec '${inner.replaceAll("'", "'\\''")}' /dev/null`], { encoding: 'utf8', timeout: 180_000 });
+    const out = session.stdout.replaceAll('\r', '');
     assert.match(out, /^30 90$/m, out);
     assert.match(out, /^got:abc$/m, out);
     assert.match(out, /^run=4$/m, out);
     assert.match(out, /^exec-got:def$/m, out);
     assert.match(out, /^exec=0$/m, out);
+    assert.match(out, /^20 100$/m, `the new size reached the container\n${out}`);
+    assert.match(out, /^winch=6$/m, out);
     assert.match(out, /^icanon$/m, `the terminal is back in canonical mode\n${out}`);
     ok(['rm', '-f', 'tty-it', 'tty-keep']);
   });
