@@ -5,7 +5,6 @@ import type { ResolvedImage } from '../build/index.ts';
 import { parseReference } from '../oci/index.ts';
 import type { Store } from '../store/index.ts';
 import { BerthError } from '../util/errors.ts';
-import { pullIntoStore } from './registry-pull.ts';
 import type { RegistryCallOptions } from './registry-common.ts';
 
 export interface BaseImageResolverOptions extends RegistryCallOptions {
@@ -19,7 +18,8 @@ export function baseImageResolver(store: Store, lookup: (ref: string) => Promise
   const pull = (ref: string): Promise<unknown> => {
     let p = pulls.get(ref);
     if (!p) {
-      p = pullIntoStore(store, parseReference(ref), opts);
+      // The registry client loads only when a base image has to be pulled.
+      p = import('./registry-pull.ts').then(({ pullIntoStore }) => pullIntoStore(store, parseReference(ref), opts));
       pulls.set(ref, p);
     }
     return p;

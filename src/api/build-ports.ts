@@ -7,7 +7,6 @@ import path from 'node:path';
 import type { ContainerRun, CopyRequest, EngineDeps } from '../build/index.ts';
 import { contentChecksum, copyFiles, type ChecksumMemo, type CopySource } from '../build/copy/index.ts';
 import type { ContextEntry } from '../context/index.ts';
-import { resolveUser, runContainer } from '../runtime/index.ts';
 import type { Store } from '../store/index.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
 
@@ -56,6 +55,8 @@ export function buildPorts(store: Store, contextDir: string, entries: () => Prom
   });
   return {
     async runContainer(run) {
+      // The runtime loads when a RUN step runs: a fully cached build never needs it.
+      const { resolveUser, runContainer } = await import('../runtime/index.ts');
       const user = await resolveUser(run.rootfs, run.user || '0');
       const result = await runContainer({
         stateRoot: store.layout.root,

@@ -1,9 +1,11 @@
 // `berth build`: docker's build flags, and the action (only `--check` reaches the library so far).
 import type { Command } from 'commander';
-import { buildImage, checkBuild, contextFromStream } from '../../api/index.ts';
+import { buildImage } from '../../api/build-image.ts';
+import { checkBuild } from '../../api/check-build.ts';
+import { contextFromStream } from '../../api/stdin-context.ts';
 import { globalOptions } from '../globals.ts';
 import { PlainProgress } from '../progress-plain.ts';
-import type { CheckReport } from '../../api/index.ts';
+import type { CheckReport } from '../../api/check-build.ts';
 import { BerthError } from '../../util/errors.ts';
 import { collect, parseKeyValues } from '../options.ts';
 import { readStdinText } from '../stdin.ts';
