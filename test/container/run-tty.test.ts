@@ -177,7 +177,7 @@ const DOCKER_CASES: Array<{ name: string; flags?: string[]; cmd: string[] }> = [
   { name: '-it without a terminal is refused', flags: ['-i'], cmd: ['true'] },
 ];
 
-suite('berth run -t matches docker run -t', { skip, concurrency: 1 }, () => {
+suite('berth run -t and exec -t match docker', { skip, concurrency: 1 }, () => {
   for (const c of DOCKER_CASES) {
     it(c.name, (t) => {
       const engine = dockerd.need(t);
@@ -192,4 +192,19 @@ suite('berth run -t matches docker run -t', { skip, concurrency: 1 }, () => {
       if (theirs.stderr.includes('the input device is not a TTY')) assert.match(ours.stderr, /the input device is not a TTY/, shown);
     });
   }
+
+  it('exec -t', (t) => {
+    const engine = dockerd.need(t);
+    if (!engine) return;
+    const cmd = ['sh', '-c', 'tty; echo "TERM=$TERM"; test -t 0 && echo in-tty; echo err >&2; exit 5'];
+    ok(['run', '-d', '--name', 'exec-cmp', 'ctest/cmd', 'sleep', '300']);
+    engine.docker(['run', '-d', '--network', 'none', '--name', 'exec-cmp', 'ctest/cmd', 'sleep', '300']);
+    const ours = berth(root, ['exec', '-t', 'exec-cmp', ...cmd]);
+    const theirs = engine.run(['exec', '-t', 'exec-cmp', ...cmd]);
+    ok(['rm', '-f', 'exec-cmp']);
+    engine.docker(['rm', '-f', 'exec-cmp']);
+    const shown = `berth: ${describe(ours)}\ndocker: exit ${theirs.status}\n--- stdout\n${theirs.stdout}--- stderr\n${theirs.stderr}`;
+    assert.equal(ours.code, theirs.status, `exit codes differ\n${shown}`);
+    assert.equal(ours.stdout, theirs.stdout, `output differs\n${shown}`);
+  });
 });
