@@ -1,13 +1,10 @@
 // `berth pull`: a registry image into the store, the same way `berth load` stores one (layers
 // checked entry by entry, compressed blobs kept as they came), recorded and tagged only once every
 // blob is in. An interrupted pull leaves only blobs, which the next pull reuses.
-import { createReadStream } from 'node:fs';
-import { checkLayerEntries, decompressLayer } from '../layer/index.ts';
 import { parseReference, type Descriptor, type Reference } from '../oci/index.ts';
-import { listTags, parsePlatform, pullImage as pullFromRegistry, type PullSink } from '../registry/index.ts';
+import { listTags, parsePlatform, pullImage as pullFromRegistry, type LayerSink, type PullSink } from '../registry/index.ts';
 import type { Store } from '../store/index.ts';
-import { manifestLinks } from '../store/index.ts';
-import { tempName } from '../util/atomic-file.ts';
+import { ArrivingLayer, manifestLinks } from '../store/index.ts';
 import { BerthError } from '../util/errors.ts';
 import { openStore } from './image-resolve.ts';
 import { credentialLookup } from '../registry/credentials.ts';
@@ -35,14 +32,17 @@ const MAX_LAYER_BYTES = 256 * 1024 ** 3;
 function storeSink(store: Store): PullSink {
   return {
     has: (d) => store.blobs.has(d),
-    tempFile: () => tempName(store.layout.tmpDir, 'pull'),
-    async putLayer(file: string, layer: Descriptor) {
-      // The file's digest and size were verified while it downloaded; here its entries are
-      // checked and its diff_id computed, before the blob is linked into the store.
-      const { stream, digests } = await decompressLayer(createReadStream(file), { maxSize: MAX_LAYER_BYTES });
-      const [d] = await Promise.all([digests, checkLayerEntries(stream)]);
-      await store.blobs.putFile(file, { digest: layer.digest, size: layer.size });
-      return { diffId: d.diffId, diffSize: d.uncompressedSize };
+    async openLayer(layer: Descriptor): Promise<LayerSink> {
+      // Written, hashed, decompressed and checked entry by entry as the bytes arrive.
+      const arriving = await ArrivingLayer.open(store.blobs, { maxUncompressed: MAX_LAYER_BYTES });
+      return {
+        write: (chunk) => arriving.write(chunk),
+        restart: () => arriving.restart(),
+        digest: () => arriving.digest(),
+        finish: () => arriving.finish(),
+        commit: async () => { await arriving.commit({ digest: layer.digest, size: layer.size }); },
+        abort: () => arriving.abort(),
+      };
     },
     async putBlob(bytes, digest) {
       await store.blobs.put(bytes, { digest });

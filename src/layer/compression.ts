@@ -127,7 +127,9 @@ export function createDecompressStream(compression: Compression): Duplex {
     case 'none':
       return new PassThrough();
     case 'gzip':
-      return createGunzip();
+      // zlib's 16 KiB default output chunk costs a thread-pool round trip per 16 KiB: for a
+      // mostly incompressible layer that overhead is most of the CPU time.
+      return createGunzip({ chunkSize: 256 * 1024 });
     case 'zstd': {
       const napi = loadZstdNapi();
       if (napi) return new napi.DecompressStream();

@@ -1,5 +1,5 @@
 // Public surface of the registry client: pull, push, login check, settings, typed errors.
-export { pullImage, type PullSink, type PullOptions, type PulledImage } from './pull.ts';
+export { pullImage, type LayerSink, type PullSink, type PullOptions, type PulledImage } from './pull.ts';
 export { pushImage, checkLogin, type PushSource, type PushBlob, type PushOptions, type PushResult } from './push.ts';
 export { loadRegistrySettings, type RegistrySettings } from './settings.ts';
 export { RegistryError, redactUrl, type RegistryDiagnostic } from './errors.ts';

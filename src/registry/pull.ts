@@ -1,8 +1,8 @@
 // Pulling an image: tag or digest → manifest (an index is narrowed to one platform), config, then
-// the layers, several at a time, each downloaded to a temp file, verified (digest and size) and
-// only then handed to the sink, which checks and stores it. Blobs the sink has are skipped. The
-// caller records the image only after this returns: an interrupted pull records nothing.
-import { rm } from 'node:fs/promises';
+// the layers, several at a time, each streamed into a sink that writes and checks it as it arrives
+// (entries, diff_id); once its digest, size and diff_id are right it is committed, else dropped.
+// Blobs the sink has are skipped. The caller records the image only after this returns: an
+// interrupted pull records nothing.
 import { isIndexMediaType, loadValidators, sha256Of, type Descriptor, type ImageConfig, type Reference } from '../oci/index.ts';
 import { BerthError } from '../util/errors.ts';
 import type { CredentialLookup } from './auth.ts';
@@ -10,19 +10,25 @@ import { LIMITS } from './bounded.ts';
 import { connect, contentDigest, MANIFEST_ACCEPT } from './client.ts';
 import { RegistryError } from './errors.ts';
 import { shortId, type RegistryEventSink } from './events.ts';
-import { fetchBlobToFile } from './fetch-blob.ts';
+import { fetchBlob, type BlobSink } from './fetch-blob.ts';
 import { hostPlatform, selectManifest, type Platform } from './platform.ts';
 import { runPool } from './pool.ts';
 import type { RegistrySettings } from './settings.ts';
 import { header, type Transport, type TransportOptions } from './transport.ts';
 
+/** One layer as it arrives: written and checked on the fly, stored only by commit(). */
+export interface LayerSink extends BlobSink {
+  /** Every byte is in and the digest is right: the end of the entry check; diff_id and uncompressed size. */
+  finish(): Promise<{ diffId: string; diffSize: number }>;
+  commit(): Promise<void>;
+  /** Drops what was written (a no-op after commit). */
+  abort(): Promise<void>;
+}
+
 /** Where pulled blobs go (the store, wired by the api). */
 export interface PullSink {
   has(digest: string): Promise<boolean>;
-  /** A fresh temp path for a download; the puller removes it. */
-  tempFile(): string;
-  /** Checks a downloaded, verified layer file and stores it; gives its diff_id and uncompressed size. */
-  putLayer(file: string, layer: Descriptor): Promise<{ diffId: string; diffSize: number }>;
+  openLayer(layer: Descriptor): Promise<LayerSink>;
   putBlob(bytes: Buffer, digest: string): Promise<void>;
 }
 
@@ -125,19 +131,20 @@ export async function pullImage(ref: Reference, sink: PullSink, opts: PullOption
       if (layer.urls?.length) {
         throw new BerthError('INVALID_IMAGE', `layer ${layer.digest} is a foreign layer (fetched from ${layer.urls[0]}), which berth does not pull`);
       }
-      const file = sink.tempFile();
+      const arriving = await sink.openLayer(layer);
       try {
-        await fetchBlobToFile(t, ref.repository, layer, file, (done) => emit({ type: 'layer', id, status: 'Downloading', current: done, total: layer.size }));
+        await fetchBlob(t, ref.repository, layer, arriving, (done) => emit({ type: 'layer', id, status: 'Downloading', current: done, total: layer.size }));
         emit({ type: 'layer', id, status: 'Download complete' });
         emit({ type: 'layer', id, status: 'Extracting' });
-        const stored = await sink.putLayer(file, layer);
-        if (stored.diffId !== diffIds[i]) {
-          throw new BerthError('INVALID_IMAGE', `layer ${i + 1} (${layer.digest}) has diff_id ${stored.diffId}, but the config says ${diffIds[i]}`, { hint: 'the image in the registry is corrupt' });
+        const checked = await arriving.finish();
+        if (checked.diffId !== diffIds[i]) {
+          throw new BerthError('INVALID_IMAGE', `layer ${i + 1} (${layer.digest}) has diff_id ${checked.diffId}, but the config says ${diffIds[i]}`, { hint: 'the image in the registry is corrupt; nothing was stored' });
         }
-        diffSizes[i] = stored.diffSize;
+        await arriving.commit();
+        diffSizes[i] = checked.diffSize;
         emit({ type: 'layer', id, status: 'Pull complete' });
       } finally {
-        await rm(file, { force: true });
+        await arriving.abort();
       }
     }, (e) => stop.abort(e));
     await sink.putBlob(configBytes, parsed.config.digest);

@@ -2,7 +2,7 @@
 // expected digest and size, and only then renamed into blobs/sha256/<hex>. Memory stays flat.
 import { createHash } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { fsyncDir, tempName } from '../util/atomic-file.ts';
 import { BerthError } from '../util/errors.ts';
@@ -145,23 +145,13 @@ export class BlobStore {
   }
 
   /**
-   * Adopts a complete, synced file from the store's tmp dir as a blob without copying it (a
-   * download of hundreds of MB is not written twice): it is hashed, checked against `expect` and
-   * linked into place; the file itself is removed either way.
+   * A blob written piece by piece as it arrives (a download): appended and hashed in one go,
+   * started over when the source restarts, and committed (synced, checked, linked) or aborted by
+   * the caller. The temp file lives in the store's tmp dir, so a dead writer's is swept at open.
    */
-  async putFile(file: string, expect: BlobExpectation = {}): Promise<BlobInfo> {
-    const hash = createHash('sha256');
-    let size = 0;
-    try {
-      for await (const chunk of createReadStream(file)) {
-        hash.update(chunk as Buffer);
-        size += (chunk as Buffer).length;
-      }
-    } catch (e) {
-      await rm(file, { force: true });
-      throw e;
-    }
-    return this.commitTemp(file, `sha256:${hash.digest('hex')}`, size, expect);
+  async openWriter(): Promise<BlobWriter> {
+    const tmp = tempName(this.layout.tmpDir, 'blob');
+    return new BlobWriter(tmp, await open(tmp, 'wx', 0o644), (digest, size, expect) => this.commitTemp(tmp, digest, size, expect));
   }
 
   /** Checks a complete, synced temp file against what was expected and links it into place. */
@@ -210,5 +200,63 @@ export class BlobStore {
 
   private missing(digest: string, cause: unknown): BerthError {
     return new BerthError('NOT_FOUND', `blob ${digest} is not in the store`, { cause, hint: 'run `berth system check` to find what refers to it' });
+  }
+}
+
+/** See BlobStore.openWriter. One writer at a time: each write is awaited before the next. */
+export class BlobWriter {
+  private hash = createHash('sha256');
+  private written = 0;
+  private closed = false;
+
+  constructor(
+    private readonly tmp: string,
+    private readonly fh: FileHandle,
+    private readonly commitTemp: (digest: string, size: number, expect: BlobExpectation) => Promise<BlobInfo>,
+  ) {}
+
+  get size(): number {
+    return this.written;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    const at = this.written;
+    this.written += chunk.length;
+    this.hash.update(chunk);
+    // write(2) may be short (disk full, file size limit): loop, so the file holds every byte hashed.
+    for (let off = 0; off < chunk.length;) off += (await this.fh.write(chunk, off, chunk.length - off, at + off)).bytesWritten;
+  }
+
+  /** Forgets everything written: the source starts again from its first byte. */
+  async restart(): Promise<void> {
+    await this.fh.truncate(0);
+    this.hash = createHash('sha256');
+    this.written = 0;
+  }
+
+  /** sha256 of the bytes written so far (the writer can go on). */
+  digest(): string {
+    return `sha256:${this.hash.copy().digest('hex')}`;
+  }
+
+  /** Syncs the file and links it in as a blob if it matches `expect`; the temp file is gone either way. */
+  async commit(expect: BlobExpectation = {}): Promise<BlobInfo> {
+    try {
+      await this.fh.sync();
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+    this.closed = true;
+    await this.fh.close();
+    return this.commitTemp(this.digest(), this.written, expect);
+  }
+
+  /** Drops the temp file; nothing is stored. Safe to call twice or after commit. */
+  async abort(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.fh.close().catch(() => undefined);
+    await rm(this.tmp, { force: true });
   }
 }

@@ -1,6 +1,7 @@
 // Public surface of the image store.
 export { Store, type StoredImage, type AddImageInput } from './store.ts';
-export { BlobStore, type BlobInfo, type BlobExpectation } from './blob-store.ts';
+export { BlobStore, BlobWriter, type BlobInfo, type BlobExpectation } from './blob-store.ts';
+export { ArrivingLayer, type ArrivingLayerOptions, type CheckedLayer } from './arriving-layer.ts';
 export type { ImageRecord } from './refs.ts';
 export { manifestLinks } from './manifest-refs.ts';
 export { checkStore, type CheckProblem } from './check.ts';

@@ -15,7 +15,9 @@
 // delay (hold the request before forwarding), cut-request (drop the connection after a fraction of
 // the request body reached the registry), cut-response (drop it after a fraction of the response
 // body), flip-byte (one byte of the response body inverted), truncate (a shorter body with a
-// matching Content-Length), stall-response (headers and part of the body, then silence).
+// matching Content-Length), stall-response (headers and part of the body, then silence),
+// ignore-range (the Range header is dropped on the way, so the answer is the whole body: a
+// server without Range support).
 // Each rule applies to `times` matching requests (default 1) after letting `skip` pass (default 0).
 // Runs in the test's process: drive clients through async APIs or spawn (never spawnSync).
 import { request as httpRequest, createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
@@ -31,7 +33,8 @@ export type FaultAction =
   | { type: 'cut-response'; fraction: number }
   | { type: 'flip-byte'; fraction?: number }
   | { type: 'truncate'; fraction: number }
-  | { type: 'stall-response'; fraction: number };
+  | { type: 'stall-response'; fraction: number }
+  | { type: 'ignore-range' };
 
 export interface FaultRule {
   method?: string;
@@ -146,6 +149,7 @@ class Proxy implements FaultProxy {
 
   private forward(req: IncomingMessage, res: ServerResponse, record: ProxiedRequest, action: FaultAction | undefined): void {
     const headers: OutgoingHttpHeaders = { ...req.headers, 'x-forwarded-proto': 'http', 'x-forwarded-host': this.host };
+    if (action?.type === 'ignore-range') delete headers.range;
     const options = { method: req.method, path: req.url, headers, hostname: this.upstream.hostname, port: this.upstream.port, agent: this.agent };
     const up = this.upstream.protocol === 'https:' ? httpsRequest(options) : httpRequest(options);
     const cut = (): void => {

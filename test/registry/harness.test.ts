@@ -3,7 +3,6 @@
 // helper, skopeo copies it out and back in, wrong credentials are refused, and short-lived tokens die.
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,15 +10,12 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fetch } from 'undici';
 import { which } from '../helpers/dockerd.ts';
+import { pushRaw, sha256 } from './raw-api.ts';
 import { REGISTRY_SETUPS, registryUnavailable, useRegistry, type RegistryServer } from '../helpers/registry-server.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'berth-reg-harness-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 const skip = registryUnavailable() ?? (which('skopeo') ? undefined : 'skopeo is not installed');
-
-function sha256(b: Buffer): string {
-  return `sha256:${createHash('sha256').update(b).digest('hex')}`;
-}
 
 /** A one-file tar layer, its config and manifest. */
 function smallImage(): { blobs: Buffer[]; manifest: Buffer } {
@@ -38,20 +34,10 @@ function smallImage(): { blobs: Buffer[]; manifest: Buffer } {
   return { blobs: [layer, config], manifest };
 }
 
-/** Pushes through the registry API the way the distribution spec says: POST, PUT ?digest=, then the manifest. */
-async function pushRaw(reg: RegistryServer, repo: string, tag: string): Promise<string> {
+/** Pushes the small image through the registry API by hand. */
+async function pushSmall(reg: RegistryServer, repo: string, tag: string): Promise<string> {
   const img = smallImage();
-  for (const blob of img.blobs) {
-    const post = await reg.api(`/v2/${repo}/blobs/uploads/`, { method: 'POST' });
-    assert.equal(post.status, 202, await post.text());
-    const location = new URL(post.headers.get('location')!, reg.url);
-    location.searchParams.set('digest', sha256(blob));
-    const put = await reg.api(location.pathname + location.search, { method: 'PUT', body: blob, headers: { 'content-type': 'application/octet-stream' } });
-    assert.equal(put.status, 201, await put.text());
-  }
-  const put = await reg.api(`/v2/${repo}/manifests/${tag}`, { method: 'PUT', body: img.manifest, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
-  assert.equal(put.status, 201, await put.text());
-  return sha256(img.manifest);
+  return pushRaw(reg, repo, tag, img.blobs, img.manifest);
 }
 
 /** Runs skopeo without blocking the event loop: the token server answers from this very process. */
@@ -93,7 +79,7 @@ for (const setup of REGISTRY_SETUPS) {
 
     it('holds what skopeo copies in and gives it back with the same digest', async () => {
       const reg = suite.server;
-      const digest = await pushRaw(reg, 'harness/raw', 'v1');
+      const digest = await pushSmall(reg, 'harness/raw', 'v1');
       const out = path.join(work, `${setup}-out`);
       const copied = await skopeo(['copy', ...reg.skopeoFlags('src'), `docker://${reg.host}/harness/raw:v1`, `oci:${out}:v1`]);
       assert.equal(copied.status, 0, copied.stderr);
@@ -112,7 +98,7 @@ for (const setup of REGISTRY_SETUPS) {
 
     it('reports a manifest whose blob went missing', async () => {
       const reg = suite.server;
-      const digest = await pushRaw(reg, 'harness/broken', 'v1');
+      const digest = await pushSmall(reg, 'harness/broken', 'v1');
       const manifest = (await (await reg.api('/v2/harness/broken/manifests/v1', { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } })).json()) as { layers: Array<{ digest: string }> };
       const del = await reg.api(`/v2/harness/broken/blobs/${manifest.layers[0]!.digest}`, { method: 'DELETE' });
       assert.equal(del.status, 202, await del.text());
