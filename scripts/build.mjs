@@ -19,8 +19,29 @@ const builtinsByRequire = {
   name: 'builtins-by-require',
   setup(b) {
     // The shim's own require() is the real one (external); everyone else's import goes to the shim.
-    // A require() call stays as it is (CommonJS dependencies make their own).
-    b.onResolve({ filter: /^node:/ }, (args) => (args.namespace === 'builtin' || args.kind === 'require-call' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin' }));
+    // node:child_process (and the net and dgram modules it brings) loads on the first call of one of
+    // its functions: a cached build or `berth images` never spawns anything, and commander requires
+    // it at load only for executable subcommands berth has none of. A promisified execFile keeps
+    // node's own promisified form ({ stdout, stderr }).
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      args.namespace === 'file' && (args.kind !== 'require-call' || /node_modules[\\/]commander[\\/]/.test(args.importer)) ? { path: args.path, namespace: 'lazy-builtin' } : undefined);
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const real = requireBuiltin(args.path);
+      const names = Object.keys(real).filter((n) => IDENTIFIER.test(n) && typeof real[n] === 'function');
+      const lines = [
+        "const { promisify } = require('node:util');",
+        `let loaded; const load = () => (loaded ??= require(${JSON.stringify(args.path)}));`,
+        'const lazy = (name) => {',
+        '  const f = function (...a) { return load()[name].apply(this, a); };',
+        '  Object.defineProperty(f, promisify.custom, { value: (...a) => { const fn = load()[name]; return (fn[promisify.custom] ?? promisify(fn))(...a); } });',
+        '  return f;',
+        '};',
+      ];
+      for (const n of names) lines.push(`export const ${n} = /* @__PURE__ */ lazy(${JSON.stringify(n)});`);
+      return { contents: lines.join('\n'), loader: 'js', resolveDir: process.cwd() };
+    });
+    // Other require() calls stay as they are (CommonJS dependencies make their own).
+    b.onResolve({ filter: /^node:/ }, (args) => (args.namespace !== 'file' || args.kind === 'require-call' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin' }));
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
       const names = Object.keys(requireBuiltin(args.path)).filter((n) => IDENTIFIER.test(n) && n !== 'default');
       const lines = [`const __builtin = require(${JSON.stringify(args.path)});`, 'const __read = (name) => __builtin[name];', 'export default __builtin;'];

@@ -1,7 +1,7 @@
 // mkdir -p of a container path inside a rootfs, symlinks resolved in scope (never out to the host).
 import { lchown, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveInRoot } from '../runtime/index.ts';
+import { resolveInRoot } from '../runtime/root-path.ts';
 
 /** Creates `p` and its missing parents; the directories it created get `owner` when given. Returns the host path. */
 export async function mkdirInRoot(root: string, p: string, mode = 0o755, owner?: { uid: number; gid: number }): Promise<string> {

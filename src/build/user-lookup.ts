@@ -1,7 +1,9 @@
 // --chown names resolved in the destination image (its /etc/passwd and /etc/group, read without
 // leaving its rootfs). As BuildKit reads them: a numeric user without a group uses the uid as the
 // gid, a user name without a group takes the primary group of its passwd entry.
-import { parseGroup, parsePasswd, readFileInRoot } from '../runtime/index.ts';
+// Straight from the modules, not the runtime's index: a COPY --chown must not load the container runtime.
+import { readFileInRoot } from '../runtime/root-path.ts';
+import { parseGroup, parsePasswd } from '../runtime/user.ts';
 import { BerthError } from '../util/errors.ts';
 
 const MAX = 4 * 1024 * 1024;

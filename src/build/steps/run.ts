@@ -9,7 +9,7 @@ import { runFsStep } from '../fs-step.ts';
 import { runHistory } from '../history.ts';
 import { runHeredoc } from '../heredoc.ts';
 import { checkRunEntitlements } from '../run-entitlements.ts';
-import { mountKeyParts, prepareRunMounts, resolveRunMounts } from '../run-mounts/index.ts';
+import { mountKeyParts, resolveRunMounts } from '../run-mounts/resolve.ts';
 import { mkdirInRoot } from '../scoped-path.ts';
 import { tempName } from '../../util/atomic-file.ts';
 import type { FsStepPlan, StepContext, StepInput } from './execute.ts';
@@ -67,6 +67,8 @@ export async function runStep(ctx: StepContext, input: StepInput): Promise<FsSte
       }
       const layer = await runFsStep(ctx.deps.store, input.state, async (root) => {
         await mkdirInRoot(root, cwd);
+        // Loaded when a RUN runs (it brings the runtime): a cached step only needs its key.
+        const { prepareRunMounts } = await import('../run-mounts/prepare.ts');
         const prepared = await prepareRunMounts(ctx, input, mounts);
         try {
           code = await ctx.deps.runContainer({

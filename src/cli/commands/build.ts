@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { buildImage } from '../../api/build-image.ts';
 import { checkBuild } from '../../api/check-build.ts';
-import { contextFromStream } from '../../api/stdin-context.ts';
 import { globalOptions } from '../globals.ts';
 import { PlainProgress } from '../progress-plain.ts';
 import type { CheckReport } from '../../api/check-build.ts';
@@ -80,6 +79,7 @@ export async function runBuild(opts: BuildOptions, root: string): Promise<number
   }
   if (opts.context !== '-') return runBuildIn(opts, root, opts.file === '-' ? await readStdinText() : undefined);
   // `-`: stdin is the Dockerfile (empty context) or a tar archive of the context.
+  const { contextFromStream } = await import('../../api/stdin-context.ts');
   const stdin = await contextFromStream(root, process.stdin, opts.file);
   try {
     return await runBuildIn({ ...opts, context: stdin.contextDir, file: stdin.dockerfile }, root, stdin.dockerfileText);
