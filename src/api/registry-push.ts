@@ -4,7 +4,8 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compressLayer } from '../layer/index.ts';
+import { pipeline } from 'node:stream';
+import { createCompressStream, HashTap } from '../layer/index.ts';
 import { isForeignLayerMediaType, layerCompression, layerMediaType, mediaTypeFamily, MediaType, parseReference, type Reference } from '../oci/index.ts';
 import { pushImage as pushToRegistry, type PushBlob, type PushSource } from '../registry/index.ts';
 import type { Store } from '../store/index.ts';
@@ -55,12 +56,19 @@ async function writeMemo(store: Store, memo: GzipMemo): Promise<void> {
   await writeFileAtomic(memoFile(store), JSON.stringify(Object.fromEntries(kept)), store.layout.tmpDir);
 }
 
-/** The gzip blob of an uncompressed stored layer: made once, then reused while the store keeps it. */
+/**
+ * The gzip blob of an uncompressed stored layer: made once (on several cores), then reused while
+ * the store keeps it. The plain bytes are hashed on the way, so a layer that rotted on disk is
+ * refused instead of pushed under a manifest whose diff_id it no longer matches.
+ */
 async function gzipped(store: Store, digest: string, memo: GzipMemo): Promise<{ digest: string; size: number }> {
   const known = memo.get(digest);
   if (known && await store.blobs.has(known.digest)) return known;
-  const { stream, digests } = compressLayer(store.blobs.openRead(digest), 'gzip');
-  const [blob] = await Promise.all([store.blobs.put(stream), digests]);
+  const plain = new HashTap();
+  const blob = await store.blobs.put(pipeline(store.blobs.openRead(digest), plain, createCompressStream('gzip'), () => undefined));
+  if (plain.digest() !== digest) {
+    throw new BerthError('INVALID_IMAGE', `the stored layer ${digest} does not match its digest (got ${plain.digest()})`, { hint: 'the store is damaged: run `berth system check`' });
+  }
   memo.set(digest, blob);
   return blob;
 }

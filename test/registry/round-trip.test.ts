@@ -1,14 +1,15 @@
 // Push and pull through berth's registry client against a real Distribution 2.8 (open HTTP set-up):
 // an imported image and a built one (uncompressed layers, gzipped for the push) go up and come back
 // into a fresh store with the same image ID, history and config; pull by digest, re-pull and
-// re-push skip what is there; a blob pulled from one repository is mounted into another.
+// re-push skip what is there; a built layer is gzipped once and checked against its digest on the
+// way; a blob pulled from one repository is mounted into another.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildImage, imageHistory, inspectImages, pullImage, pushImage, type RegistryEvent } from '../../src/api/index.ts';
+import { buildImage, imageHistory, inspectImages, pullImage, pushImage, tagImage, type RegistryEvent } from '../../src/api/index.ts';
 import { registryUnavailable, useRegistry } from '../helpers/registry-server.ts';
 import { importBusybox } from '../build/e2e-helpers.ts';
 
@@ -98,10 +99,37 @@ describe('registry round trip (open HTTP)', { skip }, () => {
     assert.deepEqual(await reg.server.consistencyProblems(), []);
   });
 
+  it('gzips a built layer once: later pushes reuse that blob; a stored layer gone bad is refused, not pushed', async () => {
+    const root = freshRoot();
+    const ctx = path.join(work, 'ctx-once');
+    await mkdir(ctx, { recursive: true });
+    writeFileSync(path.join(ctx, 'data.txt'), 'layer bytes\n'.repeat(200_000));
+    const built = await buildImage(root, { contextDir: ctx, dockerfileText: 'FROM scratch\nCOPY data.txt /data.txt\n', tags: [`${host}/once/a:1`] });
+    await pushImage(root, `${host}/once/a:1`);
+    // Rot one byte of the stored (uncompressed) layer, inside the file's data.
+    const layer = (JSON.parse(readFileSync(path.join(root, 'blobs', 'sha256', built.id.slice(7)), 'utf8')) as { rootfs: { diff_ids: string[] } }).rootfs.diff_ids[0]!;
+    const file = path.join(root, 'blobs', 'sha256', layer.slice(7));
+    const bytes = readFileSync(file);
+    bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 1;
+    writeFileSync(file, bytes);
+    // The gzip made by the first push is reused, so the rotten plain copy is not even read.
+    await tagImage(root, `${host}/once/a:1`, `${host}/once/b:1`);
+    await pushImage(root, `${host}/once/b:1`);
+    // Without the remembered gzip, the layer is compressed again, and its digest no longer holds.
+    rmSync(path.join(root, 'registry', 'gzipped.json'));
+    await tagImage(root, `${host}/once/a:1`, `${host}/once/c:1`);
+    await assert.rejects(pushImage(root, `${host}/once/c:1`), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'INVALID_IMAGE');
+      assert.match(e.message, new RegExp(`stored layer ${layer} does not match its digest`));
+      return true;
+    });
+    const c = await reg.server.api('/v2/once/c/manifests/1', { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    assert.equal(c.status, 404, 'nothing was pushed under the refused tag');
+  });
+
   it('mounts a blob from the repository it was pulled from instead of uploading it', async () => {
     const dest = freshRoot();
     await pullImage(dest, `${host}/base/busybox:1`);
-    const { tagImage } = await import('../../src/api/index.ts');
     await tagImage(dest, `${host}/base/busybox:1`, `${host}/other/copy:1`);
     const events: RegistryEvent[] = [];
     await pushImage(dest, `${host}/other/copy:1`, { onEvent: (e) => events.push(e) });
