@@ -35,15 +35,18 @@ export async function readSources(store: Store): Promise<Sources> {
   }
 }
 
+/** Adds `name` as a source of `digests`; under the store's hints lock, so concurrent pulls and pushes lose nothing. */
 export async function recordSources(store: Store, name: string, digests: readonly string[]): Promise<void> {
-  const doc = await readSources(store);
   const live = new Set(await store.blobs.list());
-  for (const d of Object.keys(doc)) if (!live.has(d)) delete doc[d];
-  for (const d of digests) {
-    const list = (doc[d] ??= []);
-    if (!list.includes(name)) list.unshift(name);
-    list.splice(8);
-  }
-  await mkdir(path.dirname(sourcesFile(store)), { recursive: true });
-  await writeFileAtomic(sourcesFile(store), JSON.stringify(doc), store.layout.tmpDir);
+  await store.locks.with('hints', 'exclusive', async () => {
+    const doc = await readSources(store);
+    for (const d of Object.keys(doc)) if (!live.has(d) && !digests.includes(d)) delete doc[d];
+    for (const d of digests) {
+      const list = (doc[d] ??= []);
+      if (!list.includes(name)) list.unshift(name);
+      list.splice(8);
+    }
+    await mkdir(path.dirname(sourcesFile(store)), { recursive: true });
+    await writeFileAtomic(sourcesFile(store), JSON.stringify(doc), store.layout.tmpDir);
+  });
 }

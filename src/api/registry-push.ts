@@ -49,11 +49,15 @@ async function readMemo(store: Store): Promise<GzipMemo> {
   }
 }
 
+/** Merges `memo` into the file under the store's hints lock (a concurrent push's entries stay). */
 async function writeMemo(store: Store, memo: GzipMemo): Promise<void> {
   const live = new Set(await store.blobs.list());
-  const kept = [...memo].filter(([u, g]) => live.has(u) && live.has(g.digest));
-  await mkdir(path.dirname(memoFile(store)), { recursive: true });
-  await writeFileAtomic(memoFile(store), JSON.stringify(Object.fromEntries(kept)), store.layout.tmpDir);
+  await store.locks.with('hints', 'exclusive', async () => {
+    const merged = new Map([...await readMemo(store), ...memo]);
+    const kept = [...merged].filter(([u, g]) => live.has(u) && live.has(g.digest));
+    await mkdir(path.dirname(memoFile(store)), { recursive: true });
+    await writeFileAtomic(memoFile(store), JSON.stringify(Object.fromEntries(kept)), store.layout.tmpDir);
+  });
 }
 
 /**
