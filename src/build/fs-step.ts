@@ -2,18 +2,28 @@
 // upper dir, and commit that upper dir as the step's layer (it already is the diff) — or no layer
 // when the step changed nothing, unless the step always makes one (WORKDIR, as in BuildKit).
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { prepareSnapshot } from '../snapshot/index.ts';
+import { prepareDirectUpper, prepareSnapshot } from '../snapshot/index.ts';
 import { commitLayerDir, type Store } from '../store/index.ts';
 import { tempName } from '../util/atomic-file.ts';
 import type { BuildState, LayerRef } from './types.ts';
 
-export async function runFsStep(store: Store, state: BuildState, body: (root: string) => Promise<void>, opts: { alwaysLayer?: boolean } = {}): Promise<LayerRef | null> {
+export interface FsStepOptions {
+  alwaysLayer?: boolean;
+  /**
+   * The one path (components from /) the step writes at and below, when it reads nothing else of
+   * the parent's filesystem: if no parent layer has it, the step writes into the upper dir without
+   * a mount (see snapshot/direct-upper.ts).
+   */
+  writesOnlyAt?: readonly string[];
+}
+
+export async function runFsStep(store: Store, state: BuildState, body: (root: string) => Promise<void>, opts: FsStepOptions = {}): Promise<LayerRef | null> {
   const work = tempName(store.layout.tmpDir, 'step');
   await mkdir(work, { recursive: true });
   try {
     const lowers: string[] = [];
     for (const l of state.layers) lowers.push(await store.snapshots.ensure(l.diffId, l.digest));
-    const snap = await prepareSnapshot(work, lowers);
+    const snap = (opts.writesOnlyAt && (await prepareDirectUpper(work, lowers, opts.writesOnlyAt))) || (await prepareSnapshot(work, lowers));
     try {
       // The runtime removes the mount points it had to create, so they never reach the layer.
       await body(snap.root);

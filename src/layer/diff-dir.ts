@@ -17,11 +17,13 @@ export interface DiffDirOptions extends TarWriterOptions {
 
 const OVERLAY_PREFIXES = ['trusted.overlay.', 'user.overlay.'];
 
-function isOverlayXattr(name: string): boolean {
+/** overlayfs's own attributes (opaque, origin, redirect...): never part of a layer. */
+export function isOverlayXattr(name: string): boolean {
   return OVERLAY_PREFIXES.some((p) => name.startsWith(p));
 }
 
-function isOpaque(xattrs: Map<string, Buffer>): boolean {
+/** Whether these attributes mark an opaque directory (nothing below it in lower layers shows). */
+export function isOpaque(xattrs: Map<string, Buffer>): boolean {
   return OVERLAY_PREFIXES.some((p) => xattrs.get(`${p}opaque`)?.toString('latin1') === 'y');
 }
 

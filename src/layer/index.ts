@@ -37,5 +37,6 @@ export {
 } from './whiteout.ts';
 export { checkLayerEntries } from './check-entries.ts';
 export { extractLayer, type ExtractOptions, type ExtractResult } from './extract.ts';
-export { diffDirToTar, pumpDiffDir, type ChunkSink, type DiffDirOptions } from './diff-dir.ts';
+export { diffDirToTar, isOpaque, isOverlayXattr, pumpDiffDir, type ChunkSink, type DiffDirOptions } from './diff-dir.ts';
+export { readXattrsSync, setXattr } from './fs-ops.ts';
 export { clampTarTimes } from './rewrite-tar.ts';

@@ -119,9 +119,12 @@ export async function copyStep(ctx: StepContext, input: StepInput): Promise<FsSt
 
   async function runPlan(): Promise<{ layer: LayerRef | null; createdBy: string; reused?: boolean }> {
     if (!link) {
+      // Without a --chown name to look up in the image, a COPY reads nothing of the parent's
+      // filesystem but the destination path: where that is new, no overlay mount is needed.
+      const numericOwner = chownSpec === undefined || /^\d+(:\d+)?$/.test(chownSpec);
       const layer = await runFsStep(store, input.state, async (root) => {
         await writeAll(root, chownSpec === undefined ? undefined : await resolveChown(root, chownSpec));
-      });
+      }, numericOwner ? { writesOnlyAt: parseDest(dest, workdir).parts } : {});
       return { layer, createdBy };
     }
     // --link: the layer is the copy into an empty directory, keyed without the parent, so a new
