@@ -9,6 +9,7 @@ import { BerthError } from '../util/errors.ts';
 import type { IgnoreRules } from './dockerignore.ts';
 import { compareByteOrder } from './path-order.ts';
 import type { MatchState, PatternMatcher } from './pattern-matcher.ts';
+import { monotonicMs } from '../util/clock.ts';
 
 export type ContextEntryType = 'file' | 'dir' | 'symlink' | 'other';
 
@@ -95,7 +96,7 @@ const SLICE_MS = 20;
  */
 class Walker {
   readonly entries: ContextEntry[] = [];
-  private since = performance.now();
+  private since = monotonicMs();
 
   constructor(
     private readonly matcher: PatternMatcher,
@@ -104,9 +105,9 @@ class Walker {
 
   /** Walks one directory; resolves to whether anything inside it was listed. */
   async dir(rel: string, abs: Buffer, state: MatchState | undefined, excluded: boolean): Promise<boolean> {
-    if (performance.now() - this.since >= SLICE_MS) {
+    if (monotonicMs() - this.since >= SLICE_MS) {
       await nextTurn();
-      this.since = performance.now();
+      this.since = monotonicMs();
     }
     this.signal?.throwIfAborted();
     let children: Dirent<Buffer>[];

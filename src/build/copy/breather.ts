@@ -2,15 +2,16 @@
 // event loop a turn every few milliseconds, so progress output and Ctrl-C are not held up.
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { monotonicMs } from '../../util/clock.ts';
 
 const SLICE_MS = 20;
 
 /** A function to await between units of synchronous work: it yields once the slice is used up. */
 export function breather(sliceMs = SLICE_MS): () => Promise<void> {
-  let since = performance.now();
+  let since = monotonicMs();
   return async () => {
-    if (performance.now() - since < sliceMs) return;
+    if (monotonicMs() - since < sliceMs) return;
     await nextTurn();
-    since = performance.now();
+    since = monotonicMs();
   };
 }
