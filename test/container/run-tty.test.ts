@@ -10,7 +10,7 @@ import { after, describe as suite, it } from 'node:test';
 import { resizeContainer } from '../../src/api/index.ts';
 import { useDockerd, type DockerEngine } from '../helpers/dockerd.ts';
 import { runcUnavailable } from '../runtime/helpers.ts';
-import { berth, berthBin, describe, IMAGES, importImages, leftovers, until, type Ran } from './helpers.ts';
+import { berth, berthAsync, berthBin, describe, IMAGES, importImages, leftovers, until, type Ran } from './helpers.ts';
 
 const skip = runcUnavailable();
 const work = mkdtempSync(path.join(tmpdir(), 'berth-tty-'));
@@ -58,6 +58,18 @@ suite('berth run -t and exec -t', { skip, concurrency: 1 }, () => {
     await images();
     const r = berth(root, ['run', '-t', 'ctest/cmd', 'sh', '-c', 'read -t 1 x; echo "read:$?:$x"'], { input: 'not for the container\n' });
     assert.equal(r.stdout, 'read:1:\r\n', describe(r));
+  });
+
+  it('run -t proxies no signals, as docker turns its sig-proxy off with a tty: berth ends, the container runs on', async () => {
+    await images();
+    const fg = berthAsync(root, ['run', '-t', '--name', 'tty-sig', 'ctest/cmd', 'sh', '-c', 'trap "echo got-term" TERM; echo up; while :; do sleep 0.1; done']);
+    await until('the container to start', () => berth(root, ['logs', 'tty-sig']).stdout.includes('up'));
+    process.kill(fg.pid, 'SIGTERM');
+    const ended = await fg.done;
+    assert.notEqual(ended.code, 0, describe(ended));
+    assert.equal(inspect('tty-sig', '{{.State.Running}}'), 'true');
+    assert.doesNotMatch(ok(['logs', 'tty-sig']).stdout, /got-term/);
+    ok(['rm', '-f', 'tty-sig']);
   });
 
   it('run -dt: the supervisor keeps the terminal; logs show its output with \\r\\n; inspect has Config.Tty; resize; exec -t; nothing left after rm', async () => {
@@ -131,11 +143,14 @@ suite('berth run -t and exec -t', { skip, concurrency: 1 }, () => {
       `${cli} run -it --rm -v ${marks}:/m ctest/cmd sh -c 'trap "stty size; exit 6" WINCH; touch /m/winch; while :; do sleep 0.1; done' </dev/tty & ${wait('winch')}; stty rows 20 cols 100; wait $!`,
       'echo "winch=$?"',
       'stty -a | grep -o -- "-*icanon"',
+      'stty -a | grep -o -- "-*opost"',
       `touch ${marks}/done`,
     ].join('; ');
     // A raw terminal sends the keys as they are (\r, not \n); stdin stays open until the session is over.
     const typist = `${wait('run')}; printf 'abc\\r'; ${wait('exec')}; printf 'def\\r'; ${wait('done')}`;
     const session = spawnSync('sh', ['-c', `(${typist}) | script -qec '${inner.replaceAll("'", "'\\''")}' /dev/null`], { encoding: 'utf8', timeout: 180_000 });
+    // Raw output as docker's: the container's terminal already ends lines with \r\n, berth's adds nothing.
+    assert.doesNotMatch(session.stdout, /\r\r\n/);
     const out = session.stdout.replaceAll('\r', '');
     assert.match(out, /^30 90$/m, out);
     assert.match(out, /^got:abc$/m, out);
@@ -145,6 +160,7 @@ suite('berth run -t and exec -t', { skip, concurrency: 1 }, () => {
     assert.match(out, /^20 100$/m, `the new size reached the container\n${out}`);
     assert.match(out, /^winch=6$/m, out);
     assert.match(out, /^icanon$/m, `the terminal is back in canonical mode\n${out}`);
+    assert.match(out, /^opost$/m, `the terminal processes output again\n${out}`);
     ok(['rm', '-f', 'tty-it', 'tty-keep']);
   });
 

@@ -31,7 +31,7 @@ export function defineExec(program: Command): void {
       const size = flags.tty ? terminalSize() : undefined;
       // The console shim reads the new sizes as "ROWS COLS" lines.
       const resize = flags.tty ? new PassThrough() : undefined;
-      const detachTerminal = flags.tty ? attachTerminal(flags.interactive === true, (h, w) => resize?.write(`${h} ${w}\n`)) : undefined;
+      const detachTerminal = flags.tty ? attachTerminal(flags.interactive === true, size, (h, w) => resize?.write(`${h} ${w}\n`)) : undefined;
       let result;
       try {
         result = await execContainer(globalOptions(cmd).root, {

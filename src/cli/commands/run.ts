@@ -108,8 +108,10 @@ async function runAction(image: string, command: string[], flags: RunFlags, cmd:
     return;
   }
   const forward = (signal: NodeJS.Signals): void => void killContainers(root, [started.id], signal).catch(() => {});
-  for (const s of FORWARDED) process.on(s, forward);
-  const detachTerminal = flags.tty ? attachTerminal(flags.interactive === true, (h, w) => void resizeContainer(root, started.id, h, w).catch(() => {})) : undefined;
+  // docker turns its sig-proxy off with -t: the terminal's own keys (Ctrl-C) reach the container instead.
+  const forwarded = flags.tty ? [] : FORWARDED;
+  for (const s of forwarded) process.on(s, forward);
+  const detachTerminal = flags.tty ? attachTerminal(flags.interactive === true, size, (h, w) => void resizeContainer(root, started.id, h, w).catch(() => {})) : undefined;
   try {
     const result = await attachContainer(root, started.id, {
       stdout: process.stdout, stderr: process.stderr, ...(flags.interactive ? { stdin: process.stdin } : {}),
@@ -117,7 +119,7 @@ async function runAction(image: string, command: string[], flags: RunFlags, cmd:
     process.exitCode = result.exitCode;
   } finally {
     detachTerminal?.();
-    for (const s of FORWARDED) process.off(s, forward);
+    for (const s of forwarded) process.off(s, forward);
   }
   // stdin may still be open (run -i with a terminal): do not wait for it.
   if (flags.interactive) process.stdin.destroy();
