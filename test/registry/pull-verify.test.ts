@@ -9,13 +9,15 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { listImages, pullImage, systemCheck } from '../../src/api/index.ts';
+import { createCompressStream, zstdBackend } from '../../src/layer/index.ts';
 import { ArrivingLayer, Store } from '../../src/store/index.ts';
 import { BerthError } from '../../src/util/errors.ts';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.ts';
 import { registryUnavailable, startRegistry, type RegistryServer } from '../helpers/registry-server.ts';
-import { tarOf } from '../layer/helpers.ts';
+import { collect, tarOf } from '../layer/helpers.ts';
 import { pushRaw, sha256 } from './raw-api.ts';
 
 const skip = registryUnavailable();
@@ -184,6 +186,17 @@ describe('ArrivingLayer', () => {
     await layer.abort(); // a no-op after commit
     assert.ok(await store.blobs.has(sha256(gz)));
     assert.deepEqual(readdirSync(path.join(root, 'tmp')), []);
+  });
+
+  it('takes a zstd layer (decompressed by the zstd binding or CLI as it arrives)', { skip: zstdBackend() === null && 'no zstd' }, async () => {
+    const store = await Store.open(freshRoot());
+    const tar = await bigTar();
+    const zst = await collect(Readable.from([tar]).pipe(createCompressStream('zstd')));
+    const layer = await ArrivingLayer.open(store.blobs);
+    for (let off = 0; off < zst.length; off += 65_536) await layer.write(zst.subarray(off, off + 65_536));
+    assert.deepEqual(await layer.finish(), { diffId: sha256(tar), diffSize: tar.length, compression: 'zstd' });
+    await layer.commit({ digest: sha256(zst), size: zst.length });
+    assert.ok(await store.blobs.has(sha256(zst)));
   });
 
   it('takes an uncompressed layer and a blob shorter than the magic bytes', async () => {
