@@ -37,7 +37,7 @@ export function buildPorts(store: Store, contextDir: string, entries: () => Prom
   const used = new Set<string>();
   let dirty = false;
   const loadMemo = async (): Promise<ChecksumMemo> => {
-    memo ??= new Map(Object.entries(JSON.parse(await readFile(memoFile, 'utf8').catch(() => '{}')) as Record<string, string>));
+    memo ??= new Map(Object.entries(parseMemo(await readFile(memoFile, 'utf8').catch(() => '{}'))));
     const m = memo;
     return {
       get: (k) => { used.add(k); return m.get(k); },
@@ -68,6 +68,7 @@ export function buildPorts(store: Store, contextDir: string, entries: () => Prom
             ...(run.mounts ?? []),
           ],
           ...(run.privileged ? { privileged: true } : {}),
+          ...(run.extraHosts ? { extraHosts: run.extraHosts, extraHostsLast: true } : {}),
         },
         stdout: run.stdout, stderr: run.stderr,
         ...(run.signal ? { signal: run.signal } : {}),
@@ -102,7 +103,18 @@ export function buildPorts(store: Store, contextDir: string, entries: () => Prom
       if (!dirty && stale <= used.size) return;
       const kept = stale > used.size ? [...used].filter((k) => memo!.has(k)).map((k) => [k, memo!.get(k)!]) : [...memo];
       await mkdir(path.dirname(memoFile), { recursive: true });
-      await writeFileAtomic(memoFile, JSON.stringify(Object.fromEntries(kept)), store.layout.tmpDir);
+      await writeFileAtomic(memoFile, JSON.stringify(Object.fromEntries(kept)), store.layout.tmpDir, { durable: false });
     },
   };
+}
+
+/** The checksum memo's entries; a file a crash left torn or empty is an empty memo (it is a cache). */
+function parseMemo(text: string): Record<string, string> {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((d) => typeof d === 'string')) return v as Record<string, string>;
+  } catch {
+    // fall through
+  }
+  return {};
 }

@@ -21,7 +21,7 @@ export class CacheIndex<T> {
 
   async put(key: string, value: T): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    await writeFileAtomic(this.file(key), JSON.stringify(value), this.tmpDir);
+    await writeFileAtomic(this.file(key), JSON.stringify(value), this.tmpDir, { durable: false });
   }
 
   /** Removes every record; returns how many there were. */

@@ -29,12 +29,22 @@ export async function fsyncDir(dir: string): Promise<void> {
   try { await fh.sync(); } finally { await fh.close(); }
 }
 
-export async function writeFileAtomic(file: string, data: string | Uint8Array, tmpDir = path.dirname(file)): Promise<void> {
+export interface AtomicWriteOptions {
+  /**
+   * false for a cache whose reader takes a missing or torn file for a miss: the rename still keeps
+   * the old or the new content for every reader, but a crash may lose the write (no fsyncs, which
+   * cost milliseconds each on every rebuild).
+   */
+  durable?: boolean;
+}
+
+export async function writeFileAtomic(file: string, data: string | Uint8Array, tmpDir = path.dirname(file), opts: AtomicWriteOptions = {}): Promise<void> {
+  const durable = opts.durable ?? true;
   const tmp = tempName(tmpDir);
   const fh = await open(tmp, 'wx', 0o644);
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (durable) await fh.sync();
   } catch (e) {
     await fh.close();
     await rm(tmp, { force: true });
@@ -47,5 +57,5 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, t
     await rm(tmp, { force: true });
     throw e;
   }
-  await fsyncDir(path.dirname(file));
+  if (durable) await fsyncDir(path.dirname(file));
 }
