@@ -127,11 +127,13 @@ export async function buildImage(root: string, opts: BuildImageOptions): Promise
       c.Labels = { ...(c.Labels ?? {}), ...opts.labels };
     }
     const built = manifestFor(Buffer.from(JSON.stringify(config)), final.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType ?? MediaType.OciLayer })));
-    await store.blobs.put(built.configBytes, { digest: built.configDigest });
-    await store.blobs.put(built.manifestBytes, { digest: built.manifestDigest });
-    const [image] = await store.addImages([{ manifest: built.manifestDigest, config: built.configDigest, tags, diffSizes: final.layers.map((l) => l.diffSize) }]);
+    // Independent writes overlap: each waits on its own fsyncs.
+    await Promise.all([store.blobs.put(built.configBytes, { digest: built.configDigest }), store.blobs.put(built.manifestBytes, { digest: built.manifestDigest })]);
+    const [[image]] = await Promise.all([
+      store.addImages([{ manifest: built.manifestDigest, config: built.configDigest, tags, diffSizes: final.layers.map((l) => l.diffSize) }]),
+      ports.flush(),
+    ]);
     for (const o of outputs) await writeOutput(store, image!, o, tags, opts.outputStream);
-    await ports.flush();
     if (opts.iidfile) await writeFile(path.resolve(opts.iidfile), built.configDigest);
     return { id: built.configDigest, tags };
   });
