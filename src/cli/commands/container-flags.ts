@@ -1,9 +1,14 @@
 // Shared by the container verbs: how berth re-executes itself for a supervisor, and refusing docker flags berth does not have yet.
 import { BerthError } from '../../util/errors.ts';
 
-/** This berth's own command line (node, its flags such as `--import tsx`, and the script), for the container supervisor. */
+/**
+ * This berth's own command line (node, its flags such as `--import tsx`, and the script), for the
+ * container supervisor. Without bin/berth's start-up tuning: a supervisor lives as long as its
+ * container and copies all of its output, work the optimizing compiler pays back.
+ */
 export function berthCommand(): string[] {
-  return [process.execPath, ...process.execArgv, process.argv[1]!];
+  const startupOnly = new Set(['--no-opt', '--max-semi-space-size=1']);
+  return [process.execPath, ...process.execArgv.filter((a) => !startupOnly.has(a)), process.argv[1]!];
 }
 
 /**
