@@ -16,6 +16,7 @@ import { buildPorts } from './build-ports.ts';
 import { namedContextResolver, parseBuildContexts } from './named-contexts.ts';
 import { parseEntitlements, readBuildSecrets, sshAgentSockets } from './build-secrets.ts';
 import { baseImageResolver } from './base-image-resolver.ts';
+import { parseAddHosts } from './add-host.ts';
 import type { RegistryCallOptions } from './registry-common.ts';
 import { parseOutput, writeOutput } from '../exporters/build-output.ts';
 
@@ -52,6 +53,8 @@ export interface BuildImageOptions {
   allow?: readonly string[];
   /** `--build-context NAME=DIR|docker-image://REF` specs; a relative DIR is taken against the current directory. */
   buildContexts?: readonly string[];
+  /** `--add-host host:ip` values for the RUN steps' /etc/hosts. */
+  addHosts?: readonly string[];
   signal?: AbortSignal;
   onEvent?: (e: BuildEvent) => void;
 }
@@ -87,6 +90,7 @@ export async function storedImage(store: Store, ref: string): Promise<ResolvedIm
 export async function buildImage(root: string, opts: BuildImageOptions): Promise<BuildImageResult> {
   const tags = (opts.tags ?? []).map(normalizeName); // bad names fail before any work
   const outputs = (opts.outputs ?? []).map(parseOutput);
+  const extraHosts = parseAddHosts(opts.addHosts ?? []);
   const { file, text } = await readDockerfile(opts);
   const platform = targetPlatform(opts.platform);
   const namedContexts = parseBuildContexts(opts.buildContexts ?? []);
@@ -95,7 +99,10 @@ export async function buildImage(root: string, opts: BuildImageOptions): Promise
   const epoch = sourceDateEpoch(plan);
   const compression = layerCompressionOf(opts.compression, outputs);
   // Read before any work, so a missing secret file or agent fails the build at once.
-  const runAccess = { secrets: await readBuildSecrets(opts.secrets ?? []), ssh: await sshAgentSockets(opts.ssh ?? []), allow: parseEntitlements(opts.allow ?? []) };
+  const runAccess = {
+    secrets: await readBuildSecrets(opts.secrets ?? []), ssh: await sshAgentSockets(opts.ssh ?? []), allow: parseEntitlements(opts.allow ?? []),
+    extraHosts,
+  };
   const emit = opts.onEvent ?? ((): void => undefined);
   for (const w of warnings) emit({ type: 'warning', message: `${file}${w.range ? `:${w.range.start.line}` : ''}: ${w.message}`, ...(w.range ? { line: w.range.start.line } : {}) });
 

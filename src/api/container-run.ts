@@ -11,6 +11,7 @@ import type { ImageConfig } from '../oci/index.ts';
 import { execInContainer, resolveUser } from '../runtime/index.ts';
 import { manifestLinks, type Store } from '../store/index.ts';
 import { BerthError } from '../util/errors.ts';
+import { parseAddHosts } from './add-host.ts';
 import { openStore, resolveImage } from './image-resolve.ts';
 
 export interface RunContainerOptions {
@@ -37,6 +38,8 @@ export interface RunContainerOptions {
   stopSignal?: string;
   stopTimeout?: number;
   hostname?: string;
+  /** `--add-host host:ip` values. */
+  addHosts?: readonly string[];
   /** How to re-execute berth for the container's supervisor. */
   berth: BerthCommand;
   hostEnv?: NodeJS.ProcessEnv;
@@ -69,6 +72,7 @@ export async function runContainer(root: string, opts: RunContainerOptions): Pro
   if (!NETWORKS.has(network)) {
     throw new BerthError('NOT_FOUND', `network ${network} not found: berth has the networks default, host and none`, { hint: 'use --network default|host|none' });
   }
+  const extraHosts = parseAddHosts(opts.addHosts ?? []);
   const hostEnv = opts.hostEnv ?? process.env;
   const fromFiles: string[] = [];
   for (const f of opts.envFiles ?? []) {
@@ -101,6 +105,7 @@ export async function runContainer(root: string, opts: RunContainerOptions): Pro
     ...(opts.stopSignal !== undefined ? { stopSignal: normalizeSignal(opts.stopSignal) } : {}),
     ...(opts.stopTimeout !== undefined ? { stopTimeout: opts.stopTimeout } : {}),
     ...(opts.hostname !== undefined ? { hostname: opts.hostname } : {}),
+    extraHosts,
   });
   const now = await startContainer(store, opts.berth, rec, opts.detach ? {} : { attachPid: process.pid });
   // As docker's daemon: -p has no meaning on the host's network (with none, ports are dropped without a word).

@@ -29,9 +29,10 @@ export interface StdinContext {
 
 /**
  * Reads a build context or a Dockerfile from `input`. `dockerfile` is `-f`: a path inside the
- * archive (default "Dockerfile"); with a plain Dockerfile on stdin it must be left out.
+ * archive (default "Dockerfile"); with a plain Dockerfile on stdin it must be left out. `source`
+ * names the input in errors (a remote context passes its URL).
  */
-export async function contextFromStream(root: string, input: Readable, dockerfile?: string): Promise<StdinContext> {
+export async function contextFromStream(root: string, input: Readable, dockerfile?: string, source = 'standard input'): Promise<StdinContext> {
   if (dockerfile === '-') {
     throw new BerthError('INVALID_ARGUMENT', "can't use stdin for both the build context and the Dockerfile", { hint: 'give the context as a directory, or the Dockerfile inside the archive on stdin' });
   }
@@ -51,11 +52,11 @@ export async function contextFromStream(root: string, input: Readable, dockerfil
       return { contextDir, dockerfile: path.join(contextDir, ...inside), dispose };
     }
     if (dockerfile !== undefined) {
-      throw new BerthError('INVALID_ARGUMENT', `standard input is a Dockerfile, not a context archive, so -f ${dockerfile} names nothing`, { hint: 'leave out -f, or pass a tar archive of the context on stdin' });
+      throw new BerthError('INVALID_ARGUMENT', `${source} is a Dockerfile, not a context archive, so -f ${dockerfile} names nothing`, { hint: 'leave out -f, or give a tar archive of the context' });
     }
     const size = (await stat(received)).size;
     if (size > MAX_DOCKERFILE_BYTES) {
-      throw new BerthError('INVALID_ARGUMENT', `standard input is neither a tar archive nor a Dockerfile of at most ${MAX_DOCKERFILE_BYTES >> 20} MiB (it has ${size} bytes)`);
+      throw new BerthError('INVALID_ARGUMENT', `${source} is neither a tar archive nor a Dockerfile of at most ${MAX_DOCKERFILE_BYTES >> 20} MiB (it has ${size} bytes)`);
     }
     return { contextDir, dockerfileText: await readFile(received, 'utf8'), dispose };
   } catch (e) {

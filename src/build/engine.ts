@@ -14,6 +14,7 @@ import { executeStep, type StepContext } from './steps/execute.ts';
 import type { BuildEvent, BuildState, ContainerRunner, CopyRequest, ImageResolver } from './types.ts';
 import { CacheIndex } from '../cache/index.ts';
 import path from 'node:path';
+import type { HostEntry } from '../runtime/index.ts';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -40,6 +41,8 @@ export interface EngineRequest {
   ssh?: ReadonlyMap<string, string>;
   /** `--allow` entitlements. */
   allow?: ReadonlySet<Entitlement>;
+  /** `--add-host` entries of every RUN step's /etc/hosts (part of the steps' keys). */
+  extraHosts?: readonly HostEntry[];
 }
 
 export interface StageResult {

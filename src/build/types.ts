@@ -3,7 +3,7 @@
 import type { Writable } from 'node:stream';
 import type { CopyInstruction, AddInstruction } from '../dockerfile/instructions/index.ts';
 import type { ImageConfig } from '../oci/index.ts';
-import type { ExtraMount } from '../runtime/index.ts';
+import type { ExtraMount, HostEntry } from '../runtime/index.ts';
 
 export interface LayerRef {
   diffId: string;
@@ -55,6 +55,8 @@ export interface ContainerRun {
   mounts?: ExtraMount[];
   /** RUN --security=insecure. */
   privileged?: boolean;
+  /** `--add-host` entries for the step's /etc/hosts. */
+  extraHosts?: HostEntry[];
   /** Where runc's bundle goes when the process's spec holds a secret (a tmpfs). */
   bundlesDir?: string;
 }

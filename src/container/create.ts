@@ -1,6 +1,7 @@
 // `create`: a new container's record (ID, unique name, composed command and config) written under the containers lock.
 import { hostname as osHostname } from 'node:os';
 import type { ContainerConfig } from '../oci/index.ts';
+import type { HostEntry } from '../runtime/index.ts';
 import type { Store } from '../store/index.ts';
 import { BerthError } from '../util/errors.ts';
 import { composeCommand, composeEnv, composeWorkdir, exposedPorts, parsePublish, parseVolume, type PortSpec } from './compose.ts';
@@ -42,6 +43,8 @@ export interface CreateOptions {
   stopTimeout?: number;
   hostname?: string;
   labels?: Record<string, string>;
+  /** `--add-host` entries (validated by the caller). */
+  extraHosts?: readonly HostEntry[];
 }
 
 function portKey(p: PortSpec): string {
@@ -115,6 +118,7 @@ export async function createContainer(store: Store, opts: CreateOptions): Promis
         PublishAllPorts: opts.publishAll === true,
         PortBindings: bindings,
         ConsoleSize: opts.consoleSize ? [opts.consoleSize[0], opts.consoleSize[1]] : [0, 0],
+        ExtraHosts: opts.extraHosts?.length ? opts.extraHosts.map((h) => `${h.host}:${h.ip}`) : null,
       },
       NetworkSettings: { Ports: {} },
       Berth: {

@@ -55,6 +55,8 @@ export interface ContainerRecord {
     PortBindings: Record<string, Array<{ HostIp: string; HostPort: string }>>;
     /** [height, width] of the terminal (-t) when the container starts; [0, 0] when unknown (docker's field). */
     ConsoleSize?: [number, number];
+    /** `--add-host` entries as docker keeps them, "host:ip" (ip may be host-gateway); absent in older records. */
+    ExtraHosts?: string[] | null;
   };
   NetworkSettings: { Ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> };
   /** berth's own: how to mount and run it. */

@@ -121,6 +121,8 @@ export async function superviseContainer(store: Store, id: string): Promise<void
         hostname: rec.Config.Hostname,
         network: ({ default: 'isolated', host: 'host', none: 'none' } as const)[rec.HostConfig.NetworkMode],
         mounts: await mounts(rec),
+        // "host:ip": a host name has no colon, an IPv6 address may have many.
+        extraHosts: (rec.HostConfig.ExtraHosts ?? []).map((e) => ({ host: e.slice(0, e.indexOf(':')), ip: e.slice(e.indexOf(':') + 1) })),
         ...terminalOf(rec),
       },
       ports,

@@ -50,7 +50,7 @@ export async function writeEtcFiles(bundle: string, spec: ContainerSpec, network
     const host = await readFile(hostResolvConf, 'utf8').catch(() => '');
     files.resolvConf = await write('resolv.conf', resolvConfFor(network, host));
   }
-  files.hosts ??= await write('hosts', hostsFor(network, spec.hostname));
+  files.hosts ??= await write('hosts', hostsFor(network, spec.hostname, spec.extraHosts, spec.extraHostsLast));
   files.hostname ??= await write('hostname', `${spec.hostname}\n`);
   return files;
 }

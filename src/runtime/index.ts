@@ -13,7 +13,7 @@ export {
   type ContainerState,
   type RuncOptions,
 } from './runc-cli.ts';
-export { buildRuntimeSpec, checkContainerPath, containerMounts, type ContainerSpec, type EtcFiles, type ExtraMount, type NetworkMode } from './spec.ts';
+export { buildRuntimeSpec, checkContainerPath, containerMounts, HOST_GATEWAY, type ContainerSpec, type EtcFiles, type HostEntry, type ExtraMount, type NetworkMode } from './spec.ts';
 export { newContainerId } from './bundle.ts';
 export { parseGroup, parsePasswd, resolveUser, resolveUserIn, type GroupEntry, type PasswdEntry, type ResolvedUser } from './user.ts';
 export { readFileInRoot, resolveInRoot, type RootPath } from './root-path.ts';

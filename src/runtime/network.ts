@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../util/errors.ts';
-import type { NetworkMode } from './spec.ts';
+import { HOST_GATEWAY, type HostEntry, type NetworkMode } from './spec.ts';
 
 /** slirp4netns's built-in DNS forwarder, the gateway and the container's own address. */
 export const SLIRP_DNS = '10.0.2.3';
@@ -160,9 +160,16 @@ export function resolvConfFor(mode: NetworkMode, hostResolvConf: string): string
   return [`nameserver ${SLIRP_DNS}`, ...kept].join('\n') + '\n';
 }
 
-/** /etc/hosts for a container: localhost, the IPv6 names docker writes, and the container's hostname. */
-export function hostsFor(mode: NetworkMode, hostname: string): string {
+/**
+ * /etc/hosts for a container: localhost, the IPv6 names docker writes, the container's hostname,
+ * and the `--add-host` entries: before the hostname line as docker run writes them, or after
+ * everything as BuildKit writes a RUN step's (`extraHostsLast`). `host-gateway` is the host as the
+ * container sees it: slirp4netns's gateway, or loopback on the host's own network.
+ */
+export function hostsFor(mode: NetworkMode, hostname: string, extraHosts: readonly HostEntry[] = [], extraHostsLast = false): string {
   const own = mode === 'isolated' ? `${SLIRP_ADDRESS}\t${hostname}` : `127.0.1.1\t${hostname}`;
+  const gateway = mode === 'host' ? '127.0.0.1' : SLIRP_GATEWAY;
+  const extra = extraHosts.map((h) => `${h.ip === HOST_GATEWAY ? gateway : h.ip}\t${h.host}`);
   return [
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
@@ -170,7 +177,7 @@ export function hostsFor(mode: NetworkMode, hostname: string): string {
     'ff00::0\tip6-mcastprefix',
     'ff02::1\tip6-allnodes',
     'ff02::2\tip6-allrouters',
-    own,
+    ...(extraHostsLast ? [own, ...extra] : [...extra, own]),
     '',
   ].join('\n');
 }

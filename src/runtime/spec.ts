@@ -13,6 +13,15 @@ export type ExtraMount =
   | { type: 'bind'; source: string; destination: string; readonly?: boolean; /** e.g. noexec for a secret file */ options?: string[] }
   | { type: 'tmpfs'; destination: string; /** bytes */ size?: number; mode?: number };
 
+/** An `--add-host` entry: `ip` is an address or HOST_GATEWAY. */
+export interface HostEntry {
+  host: string;
+  ip: string;
+}
+
+/** docker's special --add-host value for the host as the container reaches it. */
+export const HOST_GATEWAY = 'host-gateway';
+
 /** Host files bound read-only over the container's /etc/resolv.conf, /etc/hosts and /etc/hostname. */
 export interface EtcFiles {
   resolvConf?: string;
@@ -33,6 +42,9 @@ export interface ContainerSpec {
   network: NetworkMode;
   mounts?: ExtraMount[];
   etcFiles?: EtcFiles;
+  /** `--add-host` lines of the generated /etc/hosts; `extraHostsLast` puts them after the hostname's (BuildKit's order). */
+  extraHosts?: HostEntry[];
+  extraHostsLast?: boolean;
   terminal?: boolean;
   /** The terminal's initial size (with `terminal`), set before the process starts so its first look at it is right. */
   consoleSize?: { height: number; width: number };

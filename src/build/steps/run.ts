@@ -50,10 +50,13 @@ export async function runStep(ctx: StepContext, input: StepInput): Promise<FsSte
   const ssh = mounts.find((m) => m.type === 'ssh');
   if (ssh && !env.some((e) => e.startsWith('SSH_AUTH_SOCK='))) env.push(`SSH_AUTH_SOCK=${ssh.target}`);
   const privileged = inst.security === 'insecure';
+  const extraHosts = [...(ctx.req.extraHosts ?? [])];
   return {
     // A `#!` heredoc's body is in the key: the command line only names its file. A mount's options
     // and its source's identity are in it; a secret's value and a cache mount's contents are not.
-    keyParts: [args, env, network, cfg.User ?? '', cwd, mountKeyParts(mounts), ...(heredoc?.kind === 'file' ? [heredoc.content] : []), ...(privileged ? ['security=insecure'] : [])],
+    keyParts: [args, env, network, cfg.User ?? '', cwd, mountKeyParts(mounts), ...(heredoc?.kind === 'file' ? [heredoc.content] : []), ...(privileged ? ['security=insecure'] : []),
+      // BuildKit's ExecOp meta holds the extra hosts: another --add-host is another step.
+      ...(extraHosts.length ? [`add-host=${extraHosts.map((h) => `${h.host}:${h.ip}`).join(',')}`] : [])],
     run: async () => {
       const emit = (stream: 'stdout' | 'stderr') => (data: Buffer): void => ctx.deps.emit({ type: 'step-output', id: input.id, stream, data });
       const out = new Tail(emit('stdout'));
@@ -78,6 +81,7 @@ export async function runStep(ctx: StepContext, input: StepInput): Promise<FsSte
             ...(prepared.mounts.length ? { mounts: prepared.mounts } : {}),
             ...(prepared.bundlesDir ? { bundlesDir: prepared.bundlesDir } : {}),
             ...(privileged ? { privileged } : {}),
+            ...(extraHosts.length ? { extraHosts } : {}),
           });
         } finally {
           await prepared.release();

@@ -1,6 +1,8 @@
 // `berth build`: docker's build flags, and the action (only `--check` reaches the library so far).
 import type { Command } from 'commander';
+import { parseAddHosts } from '../../api/add-host.ts';
 import { buildImage } from '../../api/build-image.ts';
+import { isRemoteContext } from '../../api/remote-url.ts';
 import { checkBuild } from '../../api/check-build.ts';
 import { globalOptions } from '../globals.ts';
 import { PlainProgress } from '../progress-plain.ts';
@@ -72,10 +74,17 @@ export function defineBuild(program: Command): void {
 
 /** Runs `berth build` and returns the exit code. */
 export async function runBuild(opts: BuildOptions, root: string): Promise<number> {
-  if (/^(https?:\/\/|git@|git:\/\/)/.test(opts.context)) {
-    throw new BerthError('NOT_IMPLEMENTED', 'a build context from a URL is not supported yet', {
-      hint: 'clone or download it and pass the directory as PATH, or pipe a tar archive of it to `berth build -`',
-    });
+  // As docker: a bad --add-host fails before anything is read or fetched.
+  parseAddHosts(opts.addHost ?? []);
+  if (await isRemoteContext(opts.context)) {
+    // A git repository or a download; -f is a path inside it, or - for a Dockerfile on stdin.
+    const { contextFromUrl } = await import('../../api/remote-context.ts');
+    const remote = await contextFromUrl(root, opts.context, opts.file);
+    try {
+      return await runBuildIn({ ...opts, context: remote.contextDir, file: remote.dockerfile }, root, opts.file === '-' ? await readStdinText() : remote.dockerfileText);
+    } finally {
+      await remote.dispose();
+    }
   }
   if (opts.context !== '-') return runBuildIn(opts, root, opts.file === '-' ? await readStdinText() : undefined);
   // `-`: stdin is the Dockerfile (empty context) or a tar archive of the context.
@@ -97,7 +106,6 @@ async function runBuildIn(opts: BuildOptions, root: string, dockerfileText: stri
     process.stdout.write(formatCheckReport(report));
     return report.warnings.length > 0 ? 1 : 0;
   }
-  refuseUnsupported(opts);
   const network = opts.network ?? 'default';
   if (network !== 'default' && network !== 'none' && network !== 'host') {
     throw new BerthError('INVALID_ARGUMENT', `network mode "${network}" not supported by buildkit`, { hint: 'use default, none or host' });
@@ -115,7 +123,7 @@ async function runBuildIn(opts: BuildOptions, root: string, dockerfileText: stri
       contextDir: opts.context, dockerfile: opts.file, dockerfileText, buildArgs, target: opts.target,
       tags: opts.tag ?? [], noCache: opts.cache === false, network, labels: parseLabels(opts.label ?? []),
       iidfile: opts.iidfile, outputs: opts.output ?? [], outputStream: process.stdout, buildContexts: opts.buildContext ?? [], signal: controller.signal, onEvent: (e) => progress?.handle(e), pull: opts.pull === true,
-      secrets: opts.secret ?? [], ssh: opts.ssh ?? [], allow: opts.allow ?? [],
+      secrets: opts.secret ?? [], ssh: opts.ssh ?? [], allow: opts.allow ?? [], addHosts: opts.addHost ?? [],
       squash: opts.squash === true, platform: opts.platform ?? [], compression: parseCompression(opts.compression),
     });
     if (progress) {
@@ -143,18 +151,6 @@ function parseLabels(pairs: readonly string[]): Record<string, string> {
     out[eq < 0 ? p : p.slice(0, eq)] = eq < 0 ? '' : p.slice(eq + 1);
   }
   return out;
-}
-
-/** Flags berth does not implement yet are refused by name, never silently ignored. */
-function refuseUnsupported(opts: BuildOptions): void {
-  const unsupported: Array<[string, unknown]> = [
-    ['--add-host', opts.addHost],
-  ];
-  for (const [flag, value] of unsupported) {
-    if (value !== undefined && value !== false && !(Array.isArray(value) && value.length === 0)) {
-      throw new BerthError('NOT_IMPLEMENTED', `berth build ${flag} is not supported yet`);
-    }
-  }
 }
 
 /** `--compression gzip|zstd|uncompressed`: layers already compressed another way keep theirs (BuildKit without force-compression). */
