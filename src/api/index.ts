@@ -13,6 +13,9 @@ export { saveImages, saveImagesToFile, loadImages, type LoadedImage } from './ar
 export { diskUsage, type UsageRow } from './disk-usage.ts';
 export { buildImage, type BuildImageOptions, type BuildImageResult } from './build-image.ts';
 export { contextFromStream, type StdinContext } from './stdin-context.ts';
+export { contextFromUrl, type RemoteContext } from './remote-context.ts';
+export { isRemoteContext } from './remote-url.ts';
+export { parseAddHost } from './add-host.ts';
 export type { BuildEvent } from '../build/index.ts';
 export { pullImage, pullAllTags, type PullImageOptions, type PullImageResult } from './registry-pull.ts';
 export { pushImage, type PushImageOptions, type PushedTag } from './registry-push.ts';
