@@ -6,10 +6,11 @@ export const isHttpUrl = (s: string): boolean => /^https?:\/\//.test(s);
 
 /**
  * docker's isGitURL: an http(s) URL ending in `.git` (before an optional `#fragment`), or one
- * starting with `git://`, `git@` or `github.com/` (the last cloned over https).
+ * starting with `git://`, `git@` or `github.com/` (the last cloned over https); and `ssh://`, which
+ * buildx takes as git too (BuildKit's ParseGitRef). An http(s) URL without `.git` is a download.
  */
 export function isGitContext(context: string): boolean {
-  return (isHttpUrl(context) && /\.git(#.+)?$/.test(context)) || /^(git:\/\/|git@|github\.com\/)/.test(context);
+  return (isHttpUrl(context) && /\.git(#.+)?$/.test(context)) || /^(git:\/\/|git@|github\.com\/|ssh:\/\/)/.test(context);
 }
 
 /**

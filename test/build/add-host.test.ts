@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parseAddHost } from '../../src/api/add-host.ts';
 import { berth as runBerth } from '../container/helpers.ts';
 import { runcUnavailable } from '../runtime/helpers.ts';
 import { berth, build, step } from './e2e-helpers.ts';
@@ -64,5 +65,26 @@ describe('--add-host', { skip: runcUnavailable(), concurrency: false }, () => {
       for (const b of [bad, ip]) assert.doesNotMatch(b.stderr, /\n\s+at /, 'no stack trace');
     }
     assert.equal((await berth(ws.root, ['ps', '-aq'])).stdout, '', 'no container was created');
+  });
+});
+
+describe('--add-host values (docker CLI\'s ValidateExtraHost)', () => {
+  it('takes host:ip and host=ip, IPv6 bare or in brackets, in Go\'s canonical form', () => {
+    assert.deepEqual(parseAddHost('a:1.2.3.4'), { host: 'a', ip: '1.2.3.4' });
+    assert.deepEqual(parseAddHost('a=::1'), { host: 'a', ip: '::1' });
+    assert.deepEqual(parseAddHost('a:::1'), { host: 'a', ip: '::1' }, 'split on the first colon');
+    assert.deepEqual(parseAddHost('a:2001:DB8:0:0::1'), { host: 'a', ip: '2001:db8::1' });
+    assert.deepEqual(parseAddHost('a=[1.2.3.4]'), { host: 'a', ip: '1.2.3.4' });
+    assert.deepEqual(parseAddHost('a:[::FFFF:1.2.3.4]'), { host: 'a', ip: '1.2.3.4' }, 'Go prints an IPv4-mapped address as IPv4');
+    assert.deepEqual(parseAddHost('a:host-gateway'), { host: 'a', ip: 'host-gateway' });
+  });
+
+  it('refuses what docker refuses, with its message', () => {
+    for (const bad of ['a', ':1.2.3.4', '=1.2.3.4', '']) {
+      assert.throws(() => parseAddHost(bad), { message: `invalid argument "${bad}" for "--add-host" flag: bad format for add-host: "${bad}"` });
+    }
+    for (const [value, ip] of [['a:b:c', 'b:c'], ['a:1.2.3.04', '1.2.3.04'], ['a:fe80::1%eth0', 'fe80::1%eth0'], ['a:', ''], ['a:[]', '[]']]) {
+      assert.throws(() => parseAddHost(value!), { message: `invalid argument "${value}" for "--add-host" flag: invalid IP address in add-host: "${ip}"` });
+    }
   });
 });

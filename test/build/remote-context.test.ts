@@ -3,11 +3,13 @@
 // served by a node http server, and the typed errors of a 404, a closed port and a bad ref.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { isGitContext, isRemoteContext } from '../../src/api/remote-url.ts';
 import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.ts';
 import { runcUnavailable } from '../runtime/helpers.ts';
 import { build, type Built } from './e2e-helpers.ts';
@@ -130,5 +132,36 @@ describe('berth build URL', { skip, concurrency: false }, () => {
     assert.match(noRepo.stderr, /cannot read the git repository http:\/\/127\.0\.0\.1:\d+\/absent\.git/);
     for (const b of [missing, refused, badRef, noRepo]) noStack(b);
     assert.deepEqual(leftovers(), []);
+  });
+});
+
+describe('which contexts are URLs (docker CLI\'s urlutil, buildx\'s ssh://)', () => {
+  it('tells git repositories, downloads and directories apart', async () => {
+    for (const git of ['https://h/r.git', 'http://h/r.git#main:sub', 'git://h/r', 'git@h:r.git', 'github.com/x/y', 'ssh://git@h/r']) {
+      assert.equal(isGitContext(git), true, git);
+      assert.equal(await isRemoteContext(git), true, git);
+    }
+    for (const download of ['https://h/r', 'https://github.com/x/y', 'https://h/r.git?x=1', 'http://h/ctx.tar.gz']) {
+      assert.equal(isGitContext(download), false, download);
+      assert.equal(await isRemoteContext(download), true, download);
+    }
+    for (const dir of ['.', 'ctx', '/tmp', 'gitlab.com/x']) assert.equal(await isRemoteContext(dir), false, dir);
+  });
+
+  it('an existing directory wins over a URL-like name, as in docker', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'berth-urlctx-'));
+    try {
+      mkdirSync(path.join(dir, 'github.com', 'x', 'y'), { recursive: true });
+      const cwd = process.cwd();
+      process.chdir(dir);
+      try {
+        assert.equal(await isRemoteContext('github.com/x/y'), false);
+        assert.equal(await isRemoteContext('github.com/x/z'), true);
+      } finally {
+        process.chdir(cwd);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
