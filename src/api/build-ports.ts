@@ -32,6 +32,8 @@ export function checksumMemoFile(storeRoot: string, contextDir: string): string 
 
 export function buildPorts(store: Store, contextDir: string, entries: () => Promise<ContextEntry[]>): BuildPorts {
   const memoFile = checksumMemoFile(store.layout.root, contextDir);
+  // A context unpacked under the store's tmp (stdin, a URL) is gone after its build: no memo outlives it.
+  const ephemeral = path.resolve(contextDir).startsWith(path.resolve(store.layout.tmpDir) + path.sep);
   let memo: Map<string, string> | undefined;
   /** Keys this build looked up: what the memo keeps when it is written back. */
   const used = new Set<string>();
@@ -97,7 +99,7 @@ export function buildPorts(store: Store, contextDir: string, entries: () => Prom
       return r.digest;
     },
     async flush() {
-      if (!memo) return;
+      if (!memo || ephemeral) return;
       // Entries of files that changed or went away stay until they are half the memo, then go.
       const stale = memo.size - used.size;
       if (!dirty && stale <= used.size) return;

@@ -80,6 +80,8 @@ describe('berth build URL', { skip, concurrency: false }, () => {
 
   const read = async (tag: string, p: string): Promise<string> => readFileSync(path.join(await ws.rootfs(tag), p), 'utf8');
   const leftovers = (): string[] => readdirSync(path.join(ws.root, 'tmp')).filter((n) => /remote-context|stdin-context|add-url/.test(n));
+  /** Checksum memos kept for contexts that are gone (a fresh temp dir each build) would only pile up. */
+  const memos = (): string[] => (existsSync(path.join(ws.root, 'cache', 'checksums')) ? readdirSync(path.join(ws.root, 'cache', 'checksums')) : []);
 
   it('clones a git repository: the default branch, or #tag:subdir as the context with -f inside it', async () => {
     const repo = `${gitServer!.url}/repo.git`;
@@ -105,6 +107,7 @@ describe('berth build URL', { skip, concurrency: false }, () => {
     ok(await build(ws.root, ['-t', 'remote/tar:xz', '-f', 'sub/Other', `${filesUrl}/ctx.tar.xz`]));
     assert.equal(await read('remote/tar:xz', 'x.txt'), 'x\n');
     assert.deepEqual(leftovers(), []);
+    assert.deepEqual(memos(), [], 'no checksum memo for a context that is gone');
   });
 
   it('builds a plain-text URL as the Dockerfile with an empty context', async () => {
