@@ -17,7 +17,7 @@ export { buildRuntimeSpec, checkContainerPath, containerMounts, HOST_GATEWAY, ty
 export { newContainerId } from './bundle.ts';
 export { parseGroup, parsePasswd, resolveUser, resolveUserIn, type GroupEntry, type PasswdEntry, type ResolvedUser } from './user.ts';
 export { readFileInRoot, resolveInRoot, type RootPath } from './root-path.ts';
-export { addHostForward, findExecutable, hostsFor, resolvConfFor, SLIRP_ADDRESS, SLIRP_DNS, SLIRP_GATEWAY, type PortForward } from './network.ts';
+export { addHostForward, findExecutable, hostGatewayIp, hostsFor, resolvConfFor, SLIRP_ADDRESS, SLIRP_DNS, SLIRP_GATEWAY, type PortForward } from './network.ts';
 export { CAPABILITY_NUMBERS, DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS } from './defaults.ts';
 export { defaultSeccompProfile } from './seccomp.ts';
 export type { RuntimeSpec } from './runtime-spec.ts';

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../util/errors.ts';
@@ -161,14 +162,25 @@ export function resolvConfFor(mode: NetworkMode, hostResolvConf: string): string
 }
 
 /**
+ * The address `--add-host NAME:host-gateway` gives: where a container reaches the host's services.
+ * On the host's network that is loopback. Through slirp4netns it is the host's first external IPv4
+ * address (as podman's host.containers.internal): the gateway 10.0.2.2 would be the host's loopback,
+ * which --disable-host-loopback keeps out of reach. slirp4netns's gateway when the host has none.
+ */
+export function hostGatewayIp(mode: NetworkMode): string {
+  if (mode === 'host') return '127.0.0.1';
+  const external = Object.values(networkInterfaces()).flat().find((a) => a !== undefined && a.family === 'IPv4' && !a.internal);
+  return external?.address ?? SLIRP_GATEWAY;
+}
+
+/**
  * /etc/hosts for a container: localhost, the IPv6 names docker writes, the container's hostname,
  * and the `--add-host` entries: before the hostname line as docker run writes them, or after
- * everything as BuildKit writes a RUN step's (`extraHostsLast`). `host-gateway` is the host as the
- * container sees it: slirp4netns's gateway, or loopback on the host's own network.
+ * everything as BuildKit writes a RUN step's (`extraHostsLast`). `host-gateway` is hostGatewayIp's.
  */
 export function hostsFor(mode: NetworkMode, hostname: string, extraHosts: readonly HostEntry[] = [], extraHostsLast = false): string {
   const own = mode === 'isolated' ? `${SLIRP_ADDRESS}\t${hostname}` : `127.0.1.1\t${hostname}`;
-  const gateway = mode === 'host' ? '127.0.0.1' : SLIRP_GATEWAY;
+  const gateway = extraHosts.some((h) => h.ip === HOST_GATEWAY) ? hostGatewayIp(mode) : '';
   const extra = extraHosts.map((h) => `${h.ip === HOST_GATEWAY ? gateway : h.ip}\t${h.host}`);
   return [
     '127.0.0.1\tlocalhost',

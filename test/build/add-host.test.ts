@@ -1,8 +1,9 @@
 // `--add-host`: the entries in the /etc/hosts of a RUN step (after the sandbox's own line, as BuildKit
 // writes them) and of a `berth run` container (before its own line, as docker writes them), host-gateway
-// as the slirp4netns gateway, IPs in canonical form, the RUN step's cache key, and docker's flag errors.
+// as the host's external address (loopback on the host's network), IPs in canonical form, the RUN step's cache key, and docker's flag errors.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseAddHost } from '../../src/api/add-host.ts';
@@ -15,7 +16,17 @@ const BASE = 'addhost/busybox:1';
 /** docker's fixed lines, spelled out here rather than taken from the code under test. */
 const DEFAULTS = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters'];
 const FLAGS = ['--add-host', 'db:10.1.2.3', '--add-host', 'six=[2001:DB8:0:0::1]', '--add-host', 'gw:host-gateway'];
-const EXTRA = ['10.1.2.3\tdb', '2001:db8::1\tsix', '10.0.2.2\tgw'];
+const EXTRA = ['10.1.2.3\tdb', '2001:db8::1\tsix', 'HOST\tgw'];
+/** Where host-gateway may point through slirp4netns: one of the host's own external IPv4 addresses. */
+const EXTERNAL = Object.values(networkInterfaces()).flat().filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
+
+/** `hosts` with its host-gateway address (checked to be the host's) written as HOST. */
+function gatewayChecked(hosts: string): string {
+  const m = /^(\S+)\tgw$/m.exec(hosts);
+  assert.ok(m, `no gw line in:\n${hosts}`);
+  assert.ok(EXTERNAL.length ? EXTERNAL.includes(m[1]!) : m[1] === '10.0.2.2', `host-gateway is ${m[1]}, not an external address of the host (${EXTERNAL.join(', ')})`);
+  return hosts.replace(m[0], 'HOST\tgw');
+}
 
 describe('--add-host', { skip: runcUnavailable(), concurrency: false }, () => {
   let ws: Workspace;
@@ -29,7 +40,7 @@ describe('--add-host', { skip: runcUnavailable(), concurrency: false }, () => {
   it('adds the entries to a RUN step\'s /etc/hosts, after the sandbox\'s own line as BuildKit does', async () => {
     ok(await build(ws.root, ['-t', 'addhost/built:1', ...FLAGS, ctx]));
     const hosts = readFileSync(path.join(await ws.rootfs('addhost/built:1'), 'hosts.txt'), 'utf8');
-    assert.equal(hosts, [...DEFAULTS, '10.0.2.100\tbuildkitsandbox', ...EXTRA, ''].join('\n'));
+    assert.equal(gatewayChecked(hosts), [...DEFAULTS, '10.0.2.100\tbuildkitsandbox', ...EXTRA, ''].join('\n'));
   });
 
   it('is part of the RUN step\'s cache key', async () => {
@@ -48,7 +59,7 @@ describe('--add-host', { skip: runcUnavailable(), concurrency: false }, () => {
   it('adds the entries to a `berth run` container\'s /etc/hosts, before its own line as docker does', () => {
     const r = runBerth(ws.root, ['run', '--rm', '--hostname', 'box', ...FLAGS, BASE, 'cat', '/etc/hosts']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, [...DEFAULTS, ...EXTRA, '10.0.2.100\tbox', ''].join('\n'));
+    assert.equal(gatewayChecked(r.stdout), [...DEFAULTS, ...EXTRA, '10.0.2.100\tbox', ''].join('\n'));
     const host = runBerth(ws.root, ['run', '--rm', '--network', 'host', '--hostname', 'box', '--add-host', 'gw:host-gateway', BASE, 'tail', '-n', '2', '/etc/hosts']);
     assert.equal(host.code, 0, host.stderr);
     assert.equal(host.stdout, '127.0.0.1\tgw\n127.0.1.1\tbox\n', 'on the host\'s network the host is loopback');
