@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { isGitContext, isRemoteContext } from '../../src/api/remote-url.ts';
 import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.ts';
 import { runcUnavailable } from '../runtime/helpers.ts';
-import { build, type Built } from './e2e-helpers.ts';
+import { berth, build, type Built } from './e2e-helpers.ts';
 import { assertBuilt as ok, Workspace } from './fixture-builds.ts';
 
 const BASE = 'remotectx/busybox:1';
@@ -23,7 +23,7 @@ function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
-const noStack = (b: Built): void => assert.doesNotMatch(b.stderr, /\n\s+at /, 'no stack trace');
+const noStack = (b: Pick<Built, 'stderr'>): void => assert.doesNotMatch(b.stderr, /\n\s+at /, 'no stack trace');
 
 describe('berth build URL', { skip, concurrency: false }, () => {
   let ws: Workspace;
@@ -108,6 +108,14 @@ describe('berth build URL', { skip, concurrency: false }, () => {
     assert.equal(await read('remote/tar:xz', 'x.txt'), 'x\n');
     assert.deepEqual(leftovers(), []);
     assert.deepEqual(memos(), [], 'no checksum memo for a context that is gone');
+    // -f -: the Dockerfile from stdin, the archive the context (docker's remote context with a stdin Dockerfile).
+    const stdin = await berth(ws.root, ['build', '-q', '-t', 'remote/tar:stdin', '-f', '-', `${filesUrl}/ctx.tar.gz`], { input: `FROM ${BASE}\nCOPY hello.txt /from-stdin.txt\n` });
+    assert.equal(stdin.code, 0, stdin.stderr);
+    assert.equal(await read('remote/tar:stdin', 'from-stdin.txt'), 'hello from a tarball\n');
+    const notArchive = await berth(ws.root, ['build', '-q', '-f', '-', `${filesUrl}/Dockerfile`], { input: `FROM ${BASE}\n` });
+    assert.notEqual(notArchive.code, 0);
+    assert.match(notArchive.stderr, /\/Dockerfile is not a context archive, and -f - reads the Dockerfile from stdin/);
+    noStack(notArchive);
   });
 
   it('builds a plain-text URL as the Dockerfile with an empty context', async () => {
