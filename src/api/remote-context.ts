@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { cleanRooted } from '../build/copy/scoped-path.ts';
 import { checkoutCommit, resolveCommit } from '../build/git/checkout.ts';
-import { parseGitRef } from '../build/git/ref.ts';
+import { parseGitRef, type GitRef } from '../build/git/ref.ts';
 import { fetchUrlSource } from '../build/url-source.ts';
 import { tempName } from '../util/atomic-file.ts';
 import { BerthError } from '../util/errors.ts';
@@ -27,8 +27,16 @@ export async function contextFromUrl(root: string, url: string, dockerfile?: str
   throw new BerthError('CONTEXT', `"${url}" is not a git repository or an http(s) URL`, { hint: 'give a directory, an http(s) URL or a git URL' });
 }
 
+/** The repository, ref and subdirectory of a git context; `github.com/x/y` is cloned from https://github.com/x/y as docker does. */
+export function contextGitRef(url: string): GitRef | undefined {
+  if (!url.startsWith('github.com/')) return parseGitRef(url);
+  // Parsed as git:// (always git, .git or not), then given the https remote.
+  const ref = parseGitRef(`git://${url}`);
+  return ref && { ...ref, remote: `https://${ref.remote.slice('git://'.length)}` };
+}
+
 async function gitContext(root: string, url: string, dockerfile: string | undefined, signal: AbortSignal | undefined): Promise<RemoteContext> {
-  const ref = parseGitRef(url.startsWith('github.com/') ? `https://${url}` : url);
+  const ref = contextGitRef(url);
   if (!ref) {
     throw new BerthError('CONTEXT', `unable to prepare context: "${url}" is not a git repository URL`, { hint: 'give https://HOST/REPO.git, git://HOST/REPO or git@HOST:REPO, with #REF[:DIR] after it' });
   }

@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { contextGitRef } from '../../src/api/remote-context.ts';
 import { isGitContext, isRemoteContext } from '../../src/api/remote-url.ts';
 import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-server.ts';
 import { runcUnavailable } from '../runtime/helpers.ts';
@@ -157,6 +158,12 @@ describe('which contexts are URLs (docker CLI\'s urlutil, buildx\'s ssh://)', ()
       assert.equal(await isRemoteContext(download), true, download);
     }
     for (const dir of ['.', 'ctx', '/tmp', 'gitlab.com/x']) assert.equal(await isRemoteContext(dir), false, dir);
+  });
+
+  it('names the repository, ref and subdirectory to clone', () => {
+    assert.deepEqual(contextGitRef('github.com/x/y#v1:docs'), { remote: 'https://github.com/x/y', ref: 'v1', subdir: 'docs' });
+    assert.deepEqual(contextGitRef('https://h/r.git#main'), { remote: 'https://h/r.git', ref: 'main', subdir: '' });
+    assert.deepEqual(contextGitRef('git@h:r.git#:a/b'), { remote: 'git@h:r.git', ref: '', subdir: 'a/b' });
   });
 
   it('an existing directory wins over a URL-like name, as in docker', async () => {
