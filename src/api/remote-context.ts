@@ -49,6 +49,12 @@ async function gitContext(root: string, url: string, dockerfile: string | undefi
     return { contextDir, ...(dockerfile === '-' ? {} : { dockerfile: path.join(contextDir, ...cleanRooted(dockerfile ?? 'Dockerfile')) }), dispose };
   } catch (e) {
     await dispose();
+    // The git runner speaks of ADD (and ls-remote wraps it as an unreadable repository); here a context needs git.
+    for (let at: unknown = e; at instanceof Error; at = at.cause) {
+      if (at instanceof BerthError && at.code === 'MISSING_DEPENDENCY') {
+        throw new BerthError('MISSING_DEPENDENCY', 'unable to prepare context: a build context from a git repository needs git, which is not installed', { cause: e, hint: at.hint });
+      }
+    }
     throw e;
   }
 }
