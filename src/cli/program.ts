@@ -1,6 +1,6 @@
 // The `berth` command tree: global flags, docker-like help and errors, one subcommand per verb file.
 import { Command, Option } from 'commander';
-import { version } from '../api/index.ts';
+import { version } from '../api/version.ts';
 import { defaultRoot } from './globals.ts';
 import { UsageError, usageErrorText } from './usage-error.ts';
 
