@@ -1,7 +1,7 @@
 // `--add-host host:ip` (or host=ip) values, validated as the docker CLI does (opts.ValidateExtraHost):
 // the IP in Go's canonical form, `[…]` around it allowed, `host-gateway` kept for the runtime.
 import { isIPv4, isIPv6 } from 'node:net';
-import { HOST_GATEWAY, type HostEntry } from '../runtime/index.ts';
+import { HOST_GATEWAY, type HostEntry } from '../runtime/host-entry.ts';
 import { BerthError } from '../util/errors.ts';
 
 function flagError(value: string, why: string): BerthError {

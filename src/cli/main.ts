@@ -28,11 +28,25 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-// `berth images | head` closes the pipe early; that is not an error worth a stack trace.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(0);
-  throw err;
-});
+// `berth images | head` closes the pipe early; that is not an error worth a stack trace. Hooked
+// when a command first uses process.stdout: node creates that stream on first use, and on a pipe
+// it costs the net module, which a command printing nothing (or through stdout-line.ts) never needs.
+const stdoutGetter = Object.getOwnPropertyDescriptor(process, 'stdout')?.get;
+if (stdoutGetter) {
+  Object.defineProperty(process, 'stdout', {
+    configurable: true,
+    enumerable: true,
+    get(): NodeJS.WriteStream {
+      const stream = stdoutGetter.call(process) as NodeJS.WriteStream;
+      Object.defineProperty(process, 'stdout', { configurable: true, enumerable: true, writable: false, value: stream });
+      stream.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EPIPE') process.exit(0);
+        throw err;
+      });
+      return stream;
+    },
+  });
+}
 
 void main(process.argv).then((code) => {
   process.exitCode = code;

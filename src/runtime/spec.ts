@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { BerthError } from '../util/errors.ts';
 import { allCapabilities, DEFAULT_CAPABILITIES, DEFAULT_NOFILE, DEVICE_RULES, MASKED_PATHS, READONLY_PATHS, STANDARD_MOUNTS } from './defaults.ts';
+import type { HostEntry } from './host-entry.ts';
 import type { RuntimeHooks, RuntimeMount, RuntimeNamespace, RuntimeSpec } from './runtime-spec.ts';
 import { defaultSeccompProfile } from './seccomp.ts';
 
@@ -13,14 +14,7 @@ export type ExtraMount =
   | { type: 'bind'; source: string; destination: string; readonly?: boolean; /** e.g. noexec for a secret file */ options?: string[] }
   | { type: 'tmpfs'; destination: string; /** bytes */ size?: number; mode?: number };
 
-/** An `--add-host` entry: `ip` is an address or HOST_GATEWAY. */
-export interface HostEntry {
-  host: string;
-  ip: string;
-}
-
-/** docker's special --add-host value for the host as the container reaches it. */
-export const HOST_GATEWAY = 'host-gateway';
+export { HOST_GATEWAY, type HostEntry } from './host-entry.ts';
 
 /** Host files bound read-only over the container's /etc/resolv.conf, /etc/hosts and /etc/hostname. */
 export interface EtcFiles {

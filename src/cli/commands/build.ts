@@ -10,6 +10,7 @@ import type { CheckReport } from '../../api/check-build.ts';
 import { BerthError } from '../../util/errors.ts';
 import { collect, parseKeyValues } from '../options.ts';
 import { readStdinText } from '../stdin.ts';
+import { printLine } from '../stdout-line.ts';
 
 export interface BuildFlags {
   tag?: string[];
@@ -111,18 +112,21 @@ async function runBuildIn(opts: BuildOptions, root: string, dockerfileText: stri
     throw new BerthError('INVALID_ARGUMENT', `network mode "${network}" not supported by buildkit`, { hint: 'use default, none or host' });
   }
   const quiet = opts.quiet === true;
-  const plain = opts.progress === 'plain' || (opts.progress === 'auto' && !process.stderr.isTTY);
+  // -q shows no progress, so it never creates process.stderr (on a pipe, a stream that loads net).
+  const plain = !quiet && (opts.progress === 'plain' || (opts.progress === 'auto' && !process.stderr.isTTY));
   // The tty view (log-update and its Unicode tables) is loaded only when a terminal shows it.
   const progress = quiet ? undefined : plain ? new PlainProgress(process.stderr) : new (await import('../progress-tty.ts')).TtyProgress(process.stderr);
   const controller = new AbortController();
   const onSignal = (): void => controller.abort(new BerthError('INTERRUPTED', 'the build was interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // An output streamed to stdout (`-o -`, dest=-) owns it: the ID would corrupt the archive.
+  const streamed = (opts.output ?? []).some((o) => o === '-' || /(^|,)dest=-(,|$)/.test(o));
   try {
     const result = await buildImage(root, {
       contextDir: opts.context, dockerfile: opts.file, dockerfileText, buildArgs, target: opts.target,
       tags: opts.tag ?? [], noCache: opts.cache === false, network, labels: parseLabels(opts.label ?? []),
-      iidfile: opts.iidfile, outputs: opts.output ?? [], outputStream: process.stdout, buildContexts: opts.buildContext ?? [], signal: controller.signal, onEvent: (e) => progress?.handle(e), pull: opts.pull === true,
+      iidfile: opts.iidfile, outputs: opts.output ?? [], ...(streamed ? { outputStream: process.stdout } : {}), buildContexts: opts.buildContext ?? [], signal: controller.signal, onEvent: (e) => progress?.handle(e), pull: opts.pull === true,
       secrets: opts.secret ?? [], ssh: opts.ssh ?? [], allow: opts.allow ?? [], addHosts: opts.addHost ?? [],
       squash: opts.squash === true, platform: opts.platform ?? [], compression: parseCompression(opts.compression),
     });
@@ -130,9 +134,7 @@ async function runBuildIn(opts: BuildOptions, root: string, dockerfileText: stri
       const done = progress.vertex('exporting to image');
       done([`writing image ${result.id}`, ...result.tags.map((t) => `naming to ${t}`)]);
     }
-    // An output streamed to stdout (`-o -`, dest=-) owns it: the ID would corrupt the archive.
-    const streamed = (opts.output ?? []).some((o) => o === '-' || /(^|,)dest=-(,|$)/.test(o));
-    if (quiet && !streamed) process.stdout.write(result.id + '\n');
+    if (quiet && !streamed) printLine(result.id);
     return 0;
   } catch (e) {
     progress?.fail();
