@@ -56,6 +56,8 @@ export async function copyStep(ctx: StepContext, input: StepInput): Promise<FsSt
   const dest = expand(inst.dest);
   const workdir = cfg?.WorkingDir || '/';
   const chownSpec = inst.chown === undefined ? undefined : expand(inst.chown);
+  // A --chown name (not uid[:gid]) is looked up in the image's /etc/passwd and /etc/group.
+  const namedOwner = chownSpec !== undefined && !/^\d+(:\d+)?$/.test(chownSpec);
   // --chmod takes variables too (BuildKit expands it with the other words of the instruction).
   const chmod = inst.chmod === undefined ? undefined : expand(inst.chmod);
   const copied = chmod === inst.chmod ? inst : { ...inst, chmod };
@@ -121,10 +123,9 @@ export async function copyStep(ctx: StepContext, input: StepInput): Promise<FsSt
     if (!link) {
       // Without a --chown name to look up in the image, a COPY reads nothing of the parent's
       // filesystem but the destination path: where that is new, no overlay mount is needed.
-      const numericOwner = chownSpec === undefined || /^\d+(:\d+)?$/.test(chownSpec);
       const layer = await runFsStep(store, input.state, async (root) => {
         await writeAll(root, chownSpec === undefined ? undefined : await resolveChown(root, chownSpec));
-      }, numericOwner ? { writesOnlyAt: parseDest(dest, workdir).parts } : {});
+      }, namedOwner ? {} : { writesOnlyAt: parseDest(dest, workdir).parts });
       return { layer, createdBy };
     }
     // --link: the layer is the copy into an empty directory, keyed without the parent, so a new
@@ -134,9 +135,8 @@ export async function copyStep(ctx: StepContext, input: StepInput): Promise<FsSt
     // without a trailing slash is a file even where the base has a directory, and the parents
     // the copy creates (0755, or the --chown owner) replace the base's in the image. A --chown
     // name is still looked up in the parent's /etc/passwd (the resolved ids are in the key).
-    const named = chownSpec !== undefined && !/^\d+(:\d+)?$/.test(chownSpec);
     const chown = chownSpec === undefined ? undefined
-      : named ? await withSourceRoot(ctx, input.state, (root) => resolveChown(root, chownSpec)) : await resolveChown('/nonexistent', chownSpec);
+      : namedOwner ? await withSourceRoot(ctx, input.state, (root) => resolveChown(root, chownSpec)) : await resolveChown('/nonexistent', chownSpec);
     const linkKey = stepKey('copy-link', inst.kind, keyParts, chown ?? null);
     if (!ctx.req.noCache) {
       const hit = await input.cache.get(linkKey);

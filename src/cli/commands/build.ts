@@ -1,4 +1,4 @@
-// `berth build`: docker's build flags, and the action (only `--check` reaches the library so far).
+// `berth build`: docker's build flags; the context (a directory, stdin or a URL) and the progress view, around api's buildImage.
 import type { Command } from 'commander';
 import { parseAddHosts } from '../../api/add-host.ts';
 import { buildImage } from '../../api/build-image.ts';
