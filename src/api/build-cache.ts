@@ -1,5 +1,5 @@
 // `berth builder prune`: the build cache is the step records under <root>/cache/steps, the context
-// checksum memo, the layers only those records keep (stages that are not part of any image,
+// checksum memo, the build memos, the layers only those records keep (stages that are not part of any image,
 // failed builds), and the RUN --mount=type=cache directories (as docker's builder prune removes
 // cache mounts). All of it is disposable: a build without it just runs its steps again.
 import { lstat, readdir, rm, stat } from 'node:fs/promises';
@@ -37,10 +37,13 @@ export async function pruneBuildCache(root: string): Promise<BuildCachePruneResu
   // The memo: one file per context under checksums/ (checksums.json in stores from before that).
   const memoDir = path.join(cacheDir, 'checksums');
   const oldMemo = path.join(cacheDir, 'checksums.json');
-  let reclaimed = (await bytesIn(stepsDir)) + (await bytesIn(memoDir));
+  // The build memos (build-memo.ts) vouch for step records: they go with them.
+  const buildsDir = path.join(cacheDir, 'builds');
+  let reclaimed = (await bytesIn(stepsDir)) + (await bytesIn(memoDir)) + (await bytesIn(buildsDir));
   reclaimed += (await stat(oldMemo).catch(() => undefined))?.size ?? 0;
   const records = await new CacheIndex(stepsDir, store.layout.tmpDir).clear();
   reclaimed += await pruneCacheDirs(store.layout.root, treeSize);
+  await rm(buildsDir, { recursive: true, force: true });
   await rm(memoDir, { recursive: true, force: true });
   await rm(oldMemo, { force: true });
   // With the records gone, the layers only they referenced are garbage like any unreferenced blob.

@@ -10,7 +10,7 @@ import { loadDockerfile, sourceDateEpoch, targetPlatform } from '../plan/index.t
 import { checkPlatforms, layerCompressionOf, warnForeignBase } from './build-finish.ts';
 import type { Store } from '../store/index.ts';
 import { BerthError } from '../util/errors.ts';
-import { readDockerfile } from './check-build.ts';
+import { readDockerfile } from './read-dockerfile.ts';
 import { normalizeName, openStore, resolveImage } from './image-resolve.ts';
 import { buildPorts } from './build-ports.ts';
 import { namedContextResolver, parseBuildContexts } from './named-contexts.ts';
@@ -19,6 +19,7 @@ import { baseImageResolver } from './base-image-resolver.ts';
 import { parseAddHosts } from './add-host.ts';
 import type { RegistryCallOptions } from './registry-common.ts';
 import { parseOutput, writeOutput } from '../exporters/build-output.ts';
+import { fetchingTriggers, planFetches, recordBuild, replayBuild } from './build-memo.ts';
 
 export interface BuildImageOptions {
   contextDir: string;
@@ -62,6 +63,8 @@ export interface BuildImageOptions {
 export interface BuildImageResult {
   id: string;
   tags: string[];
+  /** True when nothing the last build of these options read had changed: its image was reused without running the engine. */
+  upToDate?: boolean;
 }
 
 /**
@@ -87,7 +90,14 @@ export async function storedImage(store: Store, ref: string): Promise<ResolvedIm
   return { id: img.config, config, layers };
 }
 
+/** Builds, or reuses the image of the last build when nothing it read has changed (see build-memo.ts). */
 export async function buildImage(root: string, opts: BuildImageOptions): Promise<BuildImageResult> {
+  const replayed = await replayBuild(root, opts);
+  return replayed ? { ...replayed, upToDate: true } : buildImageFully(root, opts);
+}
+
+/** Runs the build (every step looked up in the step cache), then records the memo for the next one. */
+export async function buildImageFully(root: string, opts: BuildImageOptions): Promise<BuildImageResult> {
   const tags = (opts.tags ?? []).map(normalizeName); // bad names fail before any work
   const outputs = (opts.outputs ?? []).map(parseOutput);
   const extraHosts = parseAddHosts(opts.addHosts ?? []);
@@ -103,21 +113,36 @@ export async function buildImage(root: string, opts: BuildImageOptions): Promise
     secrets: await readBuildSecrets(opts.secrets ?? []), ssh: await sshAgentSockets(opts.ssh ?? []), allow: parseEntitlements(opts.allow ?? []),
     extraHosts,
   };
-  const emit = opts.onEvent ?? ((): void => undefined);
+  const userEmit = opts.onEvent ?? ((): void => undefined);
+  // What a replay of this build shows: its steps and warnings (all steps CACHED then).
+  const shown: Array<Extract<BuildEvent, { type: 'step-start' | 'warning' }>> = [];
+  const emit = (e: BuildEvent): void => {
+    if (e.type === 'step-start' || e.type === 'warning') shown.push(e);
+    userEmit(e);
+  };
   for (const w of warnings) emit({ type: 'warning', message: `${file}${w.range ? `:${w.range.start.line}` : ''}: ${w.message}`, ...(w.range ? { line: w.range.start.line } : {}) });
 
   const store = await openStore(root);
   let entries: Promise<ContextEntry[]> | undefined;
-  const contextEntries = (): Promise<ContextEntry[]> => (entries ??= readIgnoreFile(opts.contextDir, opts.dockerfile === '-' ? undefined : opts.dockerfile)
-    .then((ignore) => walkContext(opts.contextDir, ignore.rules)));
+  let walkStartNs = 0n;
+  const contextEntries = (): Promise<ContextEntry[]> => (entries ??= (walkStartNs = BigInt(Date.now()) * 1_000_000n,
+  readIgnoreFile(opts.contextDir, opts.dockerfile === '-' ? undefined : opts.dockerfile).then((ignore) => walkContext(opts.contextDir, ignore.rules))));
+  /** Image IDs the build's names resolved to; undefined once a base's ONBUILD fetches (no memo then). */
+  let resolved: Map<string, string> | undefined = planFetches(plan) ? undefined : new Map();
+  const resolver = namedContextResolver(store, namedContexts, baseImageResolver(store, (ref) => storedImage(store, ref).then((img) => warnForeignBase(ref, img, emit)), {
+    pull: opts.pull ?? false, ...(opts.registry ?? {}), ...(opts.signal ? { signal: opts.signal } : {}),
+  }));
   const ports = buildPorts(store, opts.contextDir, contextEntries);
 
   return store.write(async () => {
     const result = await runEngine({
       store,
-      resolveImage: namedContextResolver(store, namedContexts, baseImageResolver(store, (ref) => storedImage(store, ref).then((img) => warnForeignBase(ref, img, emit)), {
-        pull: opts.pull ?? false, ...(opts.registry ?? {}), ...(opts.signal ? { signal: opts.signal } : {}),
-      })),
+      resolveImage: async (ref) => {
+        const img = await resolver(ref);
+        if (fetchingTriggers(img.config)) resolved = undefined;
+        resolved?.set(ref, img.id);
+        return img;
+      },
       runContainer: ports.runContainer,
       contextMount: ports.contextMount,
       copyFiles: (req: CopyRequest) => ports.copyFiles(req),
@@ -142,6 +167,12 @@ export async function buildImage(root: string, opts: BuildImageOptions): Promise
     ]);
     for (const o of outputs) await writeOutput(store, image!, o, tags, opts.outputStream);
     if (opts.iidfile) await writeFile(path.resolve(opts.iidfile), built.configDigest);
-    return { id: built.configDigest, tags };
+    if (resolved) {
+      await recordBuild({
+        store, opts, file, text, context: entries ? { entries: await entries, walkStartNs } : undefined, images: resolved, step: result.key,
+        manifest: built.manifestDigest, config: built.configDigest, diffSizes: final.layers.map((l) => l.diffSize), events: shown,
+      });
+    }
+    return { id: built.configDigest, tags, upToDate: false };
   });
 }

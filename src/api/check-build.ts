@@ -1,11 +1,11 @@
 // `berth build --check`: read and plan a Dockerfile without running it; report the stages and steps
 // that would run, and every warning (errors are thrown, each positioned in the Dockerfile).
-import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { readIgnoreFile, walkContext } from '../context/index.ts';
 import { loadDockerfile } from '../plan/index.ts';
 import type { Instruction } from '../dockerfile/instructions/index.ts';
-import { BerthError } from '../util/errors.ts';
+import { readDockerfile } from './read-dockerfile.ts';
+
+export { readDockerfile };
 
 export interface CheckBuildOptions {
   /** The build context directory. */
@@ -38,24 +38,6 @@ export interface CheckReport {
   stages: CheckStage[];
   target: string;
   warnings: Array<{ file: string; line: number; column: number; message: string }>;
-}
-
-export async function readDockerfile(opts: Pick<CheckBuildOptions, 'contextDir' | 'dockerfile' | 'dockerfileText'>): Promise<{ file: string; text: string }> {
-  if (opts.dockerfile === '-' || opts.dockerfileText !== undefined) return { file: 'Dockerfile', text: opts.dockerfileText ?? '' };
-  const ctx = await stat(opts.contextDir).catch(() => undefined);
-  if (!ctx?.isDirectory()) {
-    throw new BerthError('CONTEXT', `unable to prepare context: path "${opts.contextDir}" not found`, { hint: 'give the build context directory as the last argument, e.g. berth build .' });
-  }
-  // Like docker, -f is relative to the current directory; the default is CONTEXT/Dockerfile.
-  const file = opts.dockerfile ?? path.join(opts.contextDir, 'Dockerfile');
-  try {
-    return { file, text: await readFile(file, 'utf8') };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new BerthError('NOT_FOUND', code === 'ENOENT' ? `cannot read the Dockerfile: ${file} does not exist` : `cannot read the Dockerfile ${file}: ${code ?? (e as Error).message}`, {
-      cause: e, hint: code === 'ENOENT' ? 'name it with -f, or put a Dockerfile in the context directory' : undefined,
-    });
-  }
 }
 
 function describeStep(inst: Instruction): CheckStep {

@@ -1,6 +1,6 @@
 // Finding a stored image by what a user types: a name[:tag], a full or short image ID, or a digest.
 import { parseAnyReference, parseReference } from '../oci/index.ts';
-import { Store, type StoredImage } from '../store/index.ts';
+import { Store, type StoredImage } from '../store/store.ts';
 import { BerthError } from '../util/errors.ts';
 
 export async function openStore(root: string): Promise<Store> {

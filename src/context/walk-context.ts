@@ -25,6 +25,8 @@ export interface ContextEntry {
   readonly mtimeMs: number;
   /** Exact modification time, for reproducible archives. */
   readonly mtimeNs: bigint;
+  /** Exact status-change time: moves on every write, chmod or rename, and no tool can set it back. */
+  readonly ctimeNs: bigint;
   /** Inode and device as bigint: 64-bit inode numbers do not fit a double. Equal (dev, ino) = hard links. */
   readonly ino: bigint;
   readonly dev: bigint;
@@ -166,6 +168,7 @@ class Walker {
       gid: Number(st.gid),
       mtimeMs: Number(st.mtimeNs) / 1e6,
       mtimeNs: st.mtimeNs,
+      ctimeNs: st.ctimeNs,
       ino: st.ino,
       dev: st.dev,
       nlink: Number(st.nlink),

@@ -3,7 +3,6 @@
 // snapshot either exists whole or not at all; a dead unpacker's temp dir goes at the next open.
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { decompressLayer, extractLayer } from '../layer/index.ts';
 import { tempName } from '../util/atomic-file.ts';
 import { BerthError } from '../util/errors.ts';
 import type { BlobStore } from './blob-store.ts';
@@ -30,6 +29,8 @@ export class Snapshots {
     const diff = path.join(work, 'diff');
     try {
       await mkdir(diff, { recursive: true, mode: 0o755 });
+      // The tar code loads when a layer is unpacked: commands that only read the store never need it.
+      const { decompressLayer, extractLayer } = await import('../layer/index.ts');
       const unpacked = await decompressLayer(this.blobs.openRead(blobDigest));
       await extractLayer(unpacked.stream, diff, { mode: 'layer-dir', compression: 'none' });
       const digests = await unpacked.digests;

@@ -1,12 +1,12 @@
 // `berth build`: docker's build flags; the context (a directory, stdin or a URL) and the progress view, around api's buildImage.
 import type { Command } from 'commander';
 import { parseAddHosts } from '../../api/add-host.ts';
-import { buildImage } from '../../api/build-image.ts';
+import { replayBuild } from '../../api/build-memo.ts';
 import { isRemoteContext } from '../../api/remote-url.ts';
-import { checkBuild } from '../../api/check-build.ts';
 import { globalOptions } from '../globals.ts';
 import { PlainProgress } from '../progress-plain.ts';
 import type { CheckReport } from '../../api/check-build.ts';
+import type { BuildImageOptions } from '../../api/build-image.ts';
 import { BerthError } from '../../util/errors.ts';
 import { collect, parseKeyValues } from '../options.ts';
 import { readStdinText } from '../stdin.ts';
@@ -103,6 +103,7 @@ async function runBuildIn(opts: BuildOptions, root: string, dockerfileText: stri
   // As buildx and buildctl do: the client's SOURCE_DATE_EPOCH becomes the build arg unless one is given.
   if (process.env.SOURCE_DATE_EPOCH && !('SOURCE_DATE_EPOCH' in buildArgs)) buildArgs.SOURCE_DATE_EPOCH = process.env.SOURCE_DATE_EPOCH;
   if (opts.check) {
+    const { checkBuild } = await import('../../api/check-build.ts');
     const report = await checkBuild({ contextDir: opts.context, dockerfile: opts.file, dockerfileText, buildArgs, target: opts.target });
     process.stdout.write(formatCheckReport(report));
     return report.warnings.length > 0 ? 1 : 0;
@@ -123,13 +124,15 @@ async function runBuildIn(opts: BuildOptions, root: string, dockerfileText: stri
   // An output streamed to stdout (`-o -`, dest=-) owns it: the ID would corrupt the archive.
   const streamed = (opts.output ?? []).some((o) => o === '-' || /(^|,)dest=-(,|$)/.test(o));
   try {
-    const result = await buildImage(root, {
+    const request: BuildImageOptions = {
       contextDir: opts.context, dockerfile: opts.file, dockerfileText, buildArgs, target: opts.target,
       tags: opts.tag ?? [], noCache: opts.cache === false, network, labels: parseLabels(opts.label ?? []),
       iidfile: opts.iidfile, outputs: opts.output ?? [], ...(streamed ? { outputStream: process.stdout } : {}), buildContexts: opts.buildContext ?? [], signal: controller.signal, onEvent: (e) => progress?.handle(e), pull: opts.pull === true,
       secrets: opts.secret ?? [], ssh: opts.ssh ?? [], allow: opts.allow ?? [], addHosts: opts.addHost ?? [],
       squash: opts.squash === true, platform: opts.platform ?? [], compression: parseCompression(opts.compression),
-    });
+    };
+    // An up-to-date build needs neither the engine nor its code: that is loaded only for a real build.
+    const result = (await replayBuild(root, request)) ?? await (await import('../../api/build-image.ts')).buildImageFully(root, request);
     if (progress) {
       const done = progress.vertex('exporting to image');
       done([`writing image ${result.id}`, ...result.tags.map((t) => `naming to ${t}`)]);
