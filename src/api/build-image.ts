@@ -19,7 +19,7 @@ import { baseImageResolver } from './base-image-resolver.ts';
 import { parseAddHosts } from './add-host.ts';
 import type { RegistryCallOptions } from './registry-common.ts';
 import { parseOutput, writeOutput } from '../exporters/build-output.ts';
-import { fetchingTriggers, planFetches, recordBuild, replayBuild } from './build-memo.ts';
+import { fetchingTriggers, planFetches, recordBuild, replayBuild, type ReplayMiss } from './build-memo.ts';
 
 export interface BuildImageOptions {
   contextDir: string;
@@ -92,12 +92,13 @@ export async function storedImage(store: Store, ref: string): Promise<ResolvedIm
 
 /** Builds, or reuses the image of the last build when nothing it read has changed (see build-memo.ts). */
 export async function buildImage(root: string, opts: BuildImageOptions): Promise<BuildImageResult> {
-  const replayed = await replayBuild(root, opts);
-  return replayed ? { ...replayed, upToDate: true } : buildImageFully(root, opts);
+  const learned: ReplayMiss = {};
+  const replayed = await replayBuild(root, opts, learned);
+  return replayed ? { ...replayed, upToDate: true } : buildImageFully(root, opts, learned);
 }
 
 /** Runs the build (every step looked up in the step cache), then records the memo for the next one. */
-export async function buildImageFully(root: string, opts: BuildImageOptions): Promise<BuildImageResult> {
+export async function buildImageFully(root: string, opts: BuildImageOptions, learned: ReplayMiss = {}): Promise<BuildImageResult> {
   const tags = (opts.tags ?? []).map(normalizeName); // bad names fail before any work
   const outputs = (opts.outputs ?? []).map(parseOutput);
   const extraHosts = parseAddHosts(opts.addHosts ?? []);
@@ -122,9 +123,10 @@ export async function buildImageFully(root: string, opts: BuildImageOptions): Pr
   };
   for (const w of warnings) emit({ type: 'warning', message: `${file}${w.range ? `:${w.range.start.line}` : ''}: ${w.message}`, ...(w.range ? { line: w.range.start.line } : {}) });
 
-  const store = await openStore(root);
-  let entries: Promise<ContextEntry[]> | undefined;
-  let walkStartNs = 0n;
+  const store = learned.store ?? await openStore(root);
+  // The context as the replay attempt walked it (it found a change), or walked when a step first reads it.
+  let entries: Promise<ContextEntry[]> | undefined = learned.walked && Promise.resolve(learned.walked.entries);
+  let walkStartNs = learned.walked?.walkStartNs ?? 0n;
   const contextEntries = (): Promise<ContextEntry[]> => (entries ??= (walkStartNs = BigInt(Date.now()) * 1_000_000n,
   readIgnoreFile(opts.contextDir, opts.dockerfile === '-' ? undefined : opts.dockerfile).then((ignore) => walkContext(opts.contextDir, ignore.rules))));
   /** Image IDs the build's names resolved to; undefined once a base's ONBUILD fetches (no memo then). */

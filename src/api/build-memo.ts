@@ -162,17 +162,24 @@ export interface ReplayedBuild {
   tags: string[];
 }
 
+/** What a replay that found the build out of date learned on the way, for the build to reuse. */
+export interface ReplayMiss {
+  store?: Store;
+  walked?: { entries: ContextEntry[]; walkStartNs: bigint };
+}
+
 /**
  * The result of a build whose inputs are all as the memo recorded them: the image is tagged, the
  * recorded steps are reported CACHED and the ID returned. Undefined when anything differs (the
  * caller runs the build). Bad tags throw, as they would before a build.
  */
-export async function replayBuild(root: string, opts: MemoOptions): Promise<ReplayedBuild | undefined> {
+export async function replayBuild(root: string, opts: MemoOptions, miss: ReplayMiss = {}): Promise<ReplayedBuild | undefined> {
   const tags = (opts.tags ?? []).map(normalizeName);
   const { file, text } = await readDockerfile(opts).catch(() => ({ file: '', text: undefined }));
   if (text === undefined) return undefined; // the build reports it
   const key = sha256(memoKey(opts, file, text));
   const store = await openStore(root);
+  miss.store = store;
   if (!memoizable(opts, store.layout.tmpDir)) return undefined;
   const record = parseRecord(await readFile(memoFile(store.layout.root, key), 'utf8').catch(() => ''), key);
   if (!record) return undefined;
@@ -182,8 +189,13 @@ export async function replayBuild(root: string, opts: MemoOptions): Promise<Repl
   }
   if ((await new CacheIndex(path.join(store.layout.root, 'cache', 'steps'), store.layout.tmpDir).get(record.step)) === undefined) return undefined;
   if (record.context !== null) {
+    const walkStartNs = BigInt(Date.now()) * 1_000_000n;
     const entries = await contextEntries(opts).catch(() => undefined);
-    if (!entries || contextFingerprint(entries) !== record.context) return undefined;
+    if (!entries) return undefined;
+    if (contextFingerprint(entries) !== record.context) {
+      miss.walked = { entries, walkStartNs };
+      return undefined;
+    }
   }
   try {
     await store.addImages([{ manifest: record.manifest, config: record.config, tags, diffSizes: record.diffSizes }]);

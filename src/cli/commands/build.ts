@@ -1,7 +1,7 @@
 // `berth build`: docker's build flags; the context (a directory, stdin or a URL) and the progress view, around api's buildImage.
 import type { Command } from 'commander';
 import { parseAddHosts } from '../../api/add-host.ts';
-import { replayBuild } from '../../api/build-memo.ts';
+import { replayBuild, type ReplayMiss } from '../../api/build-memo.ts';
 import { isRemoteContext } from '../../api/remote-url.ts';
 import { globalOptions } from '../globals.ts';
 import { PlainProgress } from '../progress-plain.ts';
@@ -132,7 +132,8 @@ async function runBuildIn(opts: BuildOptions, root: string, dockerfileText: stri
       squash: opts.squash === true, platform: opts.platform ?? [], compression: parseCompression(opts.compression),
     };
     // An up-to-date build needs neither the engine nor its code: that is loaded only for a real build.
-    const result = (await replayBuild(root, request)) ?? await (await import('../../api/build-image.ts')).buildImageFully(root, request);
+    const learned: ReplayMiss = {};
+    const result = (await replayBuild(root, request, learned)) ?? await (await import('../../api/build-image.ts')).buildImageFully(root, request, learned);
     if (progress) {
       const done = progress.vertex('exporting to image');
       done([`writing image ${result.id}`, ...result.tags.map((t) => `naming to ${t}`)]);
