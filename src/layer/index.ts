@@ -40,3 +40,4 @@ export { extractLayer, type ExtractOptions, type ExtractResult } from './extract
 export { diffDirToTar, isOpaque, isOverlayXattr, pumpDiffDir, type ChunkSink, type DiffDirOptions } from './diff-dir.ts';
 export { readXattrsSync, setXattr } from './fs-ops.ts';
 export { clampTarTimes } from './rewrite-tar.ts';
+export { PushedLayerCheck, type CheckedLayer } from './pushed-layer-check.ts';

@@ -222,9 +222,11 @@ export class BlobWriter {
   async write(chunk: Uint8Array): Promise<void> {
     const at = this.written;
     this.written += chunk.length;
+    // The write goes to the thread pool first, so it copies into the page cache while this hashes.
+    const first = this.fh.write(chunk, 0, chunk.length, at);
     this.hash.update(chunk);
     // write(2) may be short (disk full, file size limit): loop, so the file holds every byte hashed.
-    for (let off = 0; off < chunk.length;) off += (await this.fh.write(chunk, off, chunk.length - off, at + off)).bytesWritten;
+    for (let off = (await first).bytesWritten; off < chunk.length;) off += (await this.fh.write(chunk, off, chunk.length - off, at + off)).bytesWritten;
   }
 
   /** Forgets everything written: the source starts again from its first byte. */
