@@ -1,7 +1,10 @@
-// Bundles the CLI into one ESM entry plus chunks loaded on first use, so that start-up reads and
-// compiles only what the command runs (berth's no-op rebuild has to beat docker's).
-import { build } from 'esbuild';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// Bundles the CLI into chunks loaded on first use, so that start-up reads and compiles only what the
+// command runs (berth's no-op rebuild has to beat docker's), and the library into dist/api.mjs.
+// The CLI's chunks are CommonJS, loaded by dist/berth.js (scripts/cli-loader.cjs) with V8's code
+// cache, which Node 20 has no way to use for ES modules: esbuild splits the ES module graph, then
+// each chunk is turned into CommonJS (imports become require() of sibling chunks).
+import { build, transform } from 'esbuild';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,14 +73,35 @@ const common = {
 // content-hashed chunks loaded on first use.
 // Whitespace and syntax minified (names kept, for --debug's stack traces): every start reads and
 // parses what it loads, and on this kind of machine each page of memory touched the first time costs.
-const cli = await build({ ...common, plugins: [builtinsByRequire], entryPoints: { berth: 'src/cli/main.ts' }, outdir: dist, splitting: true, chunkNames: 'chunks/[name]-[hash]', minifyWhitespace: true, minifySyntax: true });
+// The chunks' require() is the loader's (CommonJS), so no banner; no source maps (names are kept).
+const minify = { minifyWhitespace: true, minifySyntax: true };
+const split = await build({
+  ...common, banner: {}, sourcemap: false, plugins: [builtinsByRequire], entryPoints: { main: 'src/cli/main.ts' },
+  outdir: path.join(dist, 'chunks'), entryNames: '[name]-[hash]', splitting: true, chunkNames: '[name]-[hash]', ...minify,
+});
+const cli = [];
+let entry;
+for (const f of split.outputFiles) {
+  // A dynamic import() becomes a require() (Promise-wrapped), import.meta.url the chunk's own URL.
+  const { code } = await transform(f.text, {
+    format: 'cjs', loader: 'js', platform: 'node', target: 'node20', ...minify, logLevel: 'warning',
+    supported: { 'dynamic-import': false }, define: { 'import.meta.url': '__berthUrl' },
+  });
+  const banner = code.includes('__berthUrl') ? "var __berthUrl=require('node:url').pathToFileURL(__filename).href;" : '';
+  cli.push({ path: f.path, contents: Buffer.from(banner + code) });
+  if (path.basename(f.path).startsWith('main-')) entry = `chunks/${path.basename(f.path)}`;
+}
+const loader = readFileSync(new URL('./cli-loader.cjs', import.meta.url), 'utf8').replace('__BERTH_ENTRY__', entry);
+// dist/*.js are CommonJS; the library is dist/api.mjs. The entry goes last (see below).
+cli.push({ path: path.join(dist, 'package.json'), contents: Buffer.from('{ "type": "commonjs" }\n') });
+cli.push({ path: path.join(dist, 'berth.js'), contents: Buffer.from(loader) });
 // The library: one file, everything in it.
-const lib = await build({ ...common, entryPoints: { api: 'src/api/index.ts' }, outdir: dist });
+const lib = await build({ ...common, entryPoints: { api: 'src/api/index.ts' }, outdir: dist, outExtension: { '.js': '.mjs' } });
 
 // A berth running while this rebuilds must never see an entry whose chunks are missing: chunks are
 // written first, each file atomically, the entries last; old chunks stay an hour for processes
 // still running the previous build (a detached container's supervisor, a long build).
-const files = [...cli.outputFiles, ...lib.outputFiles].sort((a, b) => Number(!a.path.includes(`${path.sep}chunks${path.sep}`)) - Number(!b.path.includes(`${path.sep}chunks${path.sep}`)));
+const files = [...lib.outputFiles, ...cli].sort((a, b) => Number(!a.path.includes(`${path.sep}chunks${path.sep}`)) - Number(!b.path.includes(`${path.sep}chunks${path.sep}`)));
 for (const f of files) {
   mkdirSync(path.dirname(f.path), { recursive: true });
   const tmp = `${f.path}.${process.pid}.tmp`;
@@ -90,4 +114,12 @@ const HOUR = 3600_000;
 for (const name of readdirSync(chunks)) {
   const file = path.join(chunks, name);
   if (!fresh.has(file) && Date.now() - statSync(file).mtimeMs > HOUR) rmSync(file, { force: true });
+}
+// What the ES module layout left (the CLI's old entry map, the library as api.js) and code caches of
+// chunks that are gone.
+for (const old of ['api.js', 'api.js.map', 'berth.js.map']) rmSync(path.join(dist, old), { force: true });
+const present = new Set(readdirSync(chunks));
+const cacheDir = path.join(dist, '.code-cache');
+for (const name of existsSync(cacheDir) ? readdirSync(cacheDir) : []) {
+  if (!present.has(name.replace(/\.[^.]+\.v8(\.\d+\.tmp)?$/, ''))) rmSync(path.join(cacheDir, name), { force: true });
 }

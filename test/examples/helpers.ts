@@ -40,7 +40,8 @@ const CLI_COPY = ((): string | undefined => {
   const dist = path.join(REPO, 'dist');
   try {
     if (statSync(path.join(dist, 'berth.js')).mtimeMs <= newestUnder(path.join(REPO, 'src'))) return undefined;
-    const files = new Map<string, Buffer>([['berth.js', readFileSync(path.join(dist, 'berth.js'))]]);
+    // package.json: it makes the copy's .js files CommonJS, as in dist/.
+    const files = new Map<string, Buffer>([['berth.js', readFileSync(path.join(dist, 'berth.js'))], ['package.json', readFileSync(path.join(dist, 'package.json'))]]);
     for (const n of readdirSync(path.join(dist, 'chunks'))) if (n.endsWith('.js')) files.set(`chunks/${n}`, readFileSync(path.join(dist, 'chunks', n)));
     // Complete: every chunk a file imports is there (not a set caught halfway through a build).
     for (const text of files.values()) {
