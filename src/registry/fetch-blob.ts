@@ -14,7 +14,7 @@ export interface BlobTarget {
 
 /** Where a download's bytes go, in order from byte 0. */
 export interface BlobSink {
-  /** Settles when the chunk is taken (and the sink has room for more). */
+  /** Settles when the chunk is taken; its memory is reused for later bytes after that, so keep no reference to it. */
   write(chunk: Buffer): Promise<void>;
   /** Forget everything written: the bytes come again from byte 0. */
   restart(): Promise<void>;
@@ -58,7 +58,8 @@ async function download(t: Transport, sink: BlobSink, url: string, what: string,
     const before = have;
     let sinkFailed = false;
     try {
-      for await (const chunk of res.body) {
+      // The raw client's chunks share a few receive buffers: each is written before the next is read.
+      for await (const chunk of res.chunks?.() ?? res.body) {
         const buf = chunk as Buffer;
         if (have + buf.length > blob.size) {
           discard(res.body);

@@ -1,13 +1,15 @@
 // The one place registry HTTP happens: undici requests with auth answered (one re-auth on a 401),
 // redirects followed by hand (Authorization never follows to another host), retries with backoff
 // on 408/429/5xx and dropped connections, an idle timeout on hung responses, and typed errors.
+// Bodyless GETs (manifests, blobs) go through raw-get.ts, which reads bodies into reused buffers.
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { LazyAgent, undici } from '../util/lazy-undici.ts';
+import { LazyAgent, undici, withExtraCa } from '../util/lazy-undici.ts';
 import { Authenticator, type CredentialLookup } from './auth.ts';
 import { discard, LIMITS, readCapped } from './bounded.ts';
 import type { Endpoint } from './endpoint.ts';
 import { isTransientNetworkError, parseDiagnostics, RegistryError } from './errors.ts';
+import { RawClient, type RawTls } from './raw-get.ts';
 import { backoffDelay, DEFAULT_RETRY, parseRetryAfter, sleep, type RetryPolicy } from './retry.ts';
 
 export interface TransportOptions {
@@ -43,6 +45,11 @@ export interface Response {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: Readable;
+  /**
+   * The body without copies, where the response came through the raw client: each chunk's memory
+   * is reused once the next is asked for. Read either this or `body`.
+   */
+  chunks?: (() => AsyncIterable<Buffer>) | undefined;
   /** The URL finally answered (after redirects). */
   url: string;
 }
@@ -58,6 +65,7 @@ export function header(res: { headers: Record<string, string | string[] | undefi
 export class Transport {
   readonly auth: Authenticator;
   readonly dispatcher: LazyAgent;
+  private readonly raw: RawClient;
   private readonly policy: RetryPolicy;
 
   constructor(readonly registry: string, readonly endpoint: Endpoint, private readonly opts: TransportOptions = {}) {
@@ -66,6 +74,14 @@ export class Transport {
       connect: { rejectUnauthorized: !endpoint.skipVerify, ...(endpoint.ca.length ? { ca: endpoint.ca } : {}) },
       headersTimeout: idle, bodyTimeout: idle, connections: 16,
     });
+    let tls: Promise<RawTls> | undefined;
+    // The CAs undici's agent would trust: the endpoint's, else the system's, plus the user's extra file.
+    const rawTls = async (): Promise<RawTls> => {
+      const { connect } = await withExtraCa({ connect: endpoint.ca.length ? { ca: endpoint.ca } : {} });
+      const ca = (connect as { ca?: string | string[] } | undefined)?.ca;
+      return { ca: ca === undefined ? undefined : Array.isArray(ca) ? ca : [ca], rejectUnauthorized: !endpoint.skipVerify };
+    };
+    this.raw = new RawClient(() => (tls ??= rawTls()), idle);
     this.auth = new Authenticator(registry, opts.credentials, this.dispatcher, opts.signal);
     this.policy = opts.retry ?? DEFAULT_RETRY;
   }
@@ -136,21 +152,29 @@ export class Transport {
       const sameHost = new URL(url).origin === origin;
       const headers: Record<string, string> = { 'user-agent': 'berth', ...(spec.headers ?? {}) };
       if (authorization && sameHost) headers.authorization = authorization;
-      const { request } = await undici();
-      const res = await request(url, {
-        method: method as Dispatcher.HttpMethod, headers, dispatcher: await this.dispatcher.get(),
-        ...(body === undefined ? {} : { body }), ...(this.opts.signal ? { signal: this.opts.signal } : {}),
-      });
+      const res = await this.exchange(url, method, headers, body);
       const location = header({ headers: res.headers }, 'location');
-      if (![301, 302, 303, 307, 308].includes(res.statusCode) || !location || spec.ok.includes(res.statusCode)) {
-        return { status: res.statusCode, headers: res.headers, body: res.body, url };
-      }
+      if (![301, 302, 303, 307, 308].includes(res.status) || !location || spec.ok.includes(res.status)) return { ...res, url };
       discard(res.body);
       if (hop >= MAX_REDIRECTS) throw new RegistryError(`${spec.what}: too many redirects`, { method, url });
       url = new URL(location, url).toString(); // a relative Location is resolved against the request URL
-      if (res.statusCode === 303) { method = 'GET'; body = undefined; }
+      if (res.status === 303) { method = 'GET'; body = undefined; }
       else if (body !== undefined) body = spec.body?.();
     }
+  }
+
+  /** One HTTP exchange: a bodyless GET through the raw client if it can read the response, else undici. */
+  private async exchange(url: string, method: string, headers: Record<string, string>, body: ReturnType<BodyFactory> | undefined): Promise<Omit<Response, 'url'>> {
+    if (method === 'GET' && body === undefined) {
+      const raw = await this.raw.get(url, headers, this.opts.signal);
+      if (raw) return { status: raw.status, headers: raw.headers, body: raw.body, chunks: () => raw.chunks() };
+    }
+    const { request } = await undici();
+    const res = await request(url, {
+      method: method as Dispatcher.HttpMethod, headers, dispatcher: await this.dispatcher.get(),
+      ...(body === undefined ? {} : { body }), ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+    });
+    return { status: res.statusCode, headers: res.headers, body: res.body };
   }
 
   private async statusError(spec: RequestSpec, res: Response): Promise<RegistryError> {
@@ -175,6 +199,7 @@ export class Transport {
   }
 
   async close(): Promise<void> {
+    this.raw.close();
     await this.dispatcher.close();
   }
 }
