@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { convertInstruction } from '../dockerfile/instructions/index.ts';
 import { parseDockerfile } from '../dockerfile/syntax/index.ts';
 import { applyMetadata, METADATA_KINDS } from '../build/apply-metadata.ts';
+import { buildCacheRoots } from '../build/cache-roots.ts';
 import { serializeImage } from '../image/new-image.ts';
 import type { HistoryEntry, ImageConfig } from '../oci/index.ts';
 import { hostPlatform, parsePlatform } from '../plan/index.ts';
@@ -177,7 +178,7 @@ export async function removeImages(root: string, names: readonly string[], opts:
       if (e instanceof BerthError) errors.push(e); else throw e;
     }
   }
-  if (results.some((r) => 'deleted' in r)) await store.collectGarbage();
+  if (results.some((r) => 'deleted' in r)) await store.collectGarbage(() => buildCacheRoots(store.layout.root, store.layout.tmpDir));
   return { results, errors };
 }
 

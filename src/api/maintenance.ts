@@ -1,5 +1,6 @@
 // Store maintenance: `berth system check [--repair]` and `berth image prune [-a]`.
 import { checkStore, type CheckProblem } from '../store/index.ts';
+import { buildCacheRoots } from '../build/cache-roots.ts';
 import { imagesInUse } from './container-users.ts';
 import { openStore } from './image-resolve.ts';
 
@@ -26,6 +27,6 @@ export async function pruneImages(root: string, opts: { all?: boolean } = {}): P
     untagged.push(...(await store.removeImage(img.manifest)));
     deleted.push(img.config);
   }
-  const { freed } = await store.collectGarbage();
+  const { freed } = await store.collectGarbage(() => buildCacheRoots(store.layout.root, store.layout.tmpDir));
   return { deleted, untagged, reclaimed: freed };
 }

@@ -24,6 +24,17 @@ export class CacheIndex<T> {
     await writeFileAtomic(this.file(key), JSON.stringify(value), this.tmpDir, { durable: false });
   }
 
+  /** Every record that reads back whole (torn ones are left out, as get() misses them). */
+  async values(): Promise<T[]> {
+    const out: T[] = [];
+    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
+      if (!name.endsWith('.json')) continue;
+      const v = await this.get(name.slice(0, -'.json'.length));
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  }
+
   /** Removes every record; returns how many there were. */
   async clear(): Promise<number> {
     const names = await readdir(this.dir).catch(() => [] as string[]);

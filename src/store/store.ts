@@ -121,14 +121,16 @@ export class Store {
   }
 
   /**
-   * Mark and sweep under the exclusive gc lock: blobs reachable from an image record stay, the rest
-   * go. Writers hold the lock shared, so a blob being added is never swept before it is recorded.
+   * Mark and sweep under the exclusive gc lock: blobs reachable from an image record stay, and those
+   * `roots` names (read under the lock too: the build cache's layers), the rest go. Writers hold the
+   * lock shared, so a blob being added is never swept before it is recorded.
    */
-  async collectGarbage(): Promise<{ removed: string[]; freed: number }> {
+  async collectGarbage(roots?: () => Promise<{ blobs: ReadonlySet<string>; diffIds: ReadonlySet<string> }>): Promise<{ removed: string[]; freed: number }> {
     return this.locks.with('gc', 'exclusive', async () => {
       const doc = await this.refs.read();
-      const live = new Set<string>();
-      const liveDiffIds = new Set<string>();
+      const keep = roots ? await roots() : undefined;
+      const live = new Set<string>(keep?.blobs);
+      const liveDiffIds = new Set<string>(keep?.diffIds);
       for (const manifest of Object.keys(doc.images)) {
         live.add(manifest);
         live.add(doc.images[manifest]!.config);
