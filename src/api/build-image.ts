@@ -169,12 +169,10 @@ export async function buildImageFully(root: string, opts: BuildImageOptions, lea
     ]);
     for (const o of outputs) await writeOutput(store, image!, o, tags, opts.outputStream);
     if (opts.iidfile) await writeFile(path.resolve(opts.iidfile), built.configDigest);
-    if (resolved) {
-      await recordBuild({
-        store, opts, file, text, context: entries ? { entries: await entries, walkStartNs } : undefined, images: resolved, step: result.key,
-        manifest: built.manifestDigest, config: built.configDigest, diffSizes: final.layers.map((l) => l.diffSize), events: shown,
-      });
-    }
+    await recordBuild({
+      store, opts, file, text, context: entries ? { entries: await entries, walkStartNs } : undefined, images: resolved, step: result.key,
+      manifest: built.manifestDigest, config: built.configDigest, diffSizes: final.layers.map((l) => l.diffSize), events: shown,
+    });
     return { id: built.configDigest, tags, upToDate: false };
   });
 }

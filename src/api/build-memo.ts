@@ -10,7 +10,7 @@
 // --build-context, contexts berth unpacked itself (stdin, URLs), and Dockerfiles whose ADD fetches
 // (a URL or git source, or a source named through a variable), in the file or in a base's ONBUILD.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildEvent } from '../build/types.ts';
 import { CacheIndex } from '../cache/index.ts';
@@ -119,7 +119,8 @@ export interface BuildRecording {
   text: string;
   /** The context entries the build read, with the wall clock (ns) when their walk began; undefined if it never read them. */
   context: { entries: readonly ContextEntry[]; walkStartNs: bigint } | undefined;
-  images: ReadonlyMap<string, string>;
+  /** The images the build resolved; undefined when it fetches at every build (no memo then). */
+  images: ReadonlyMap<string, string> | undefined;
   step: string;
   manifest: string;
   config: string;
@@ -127,19 +128,25 @@ export interface BuildRecording {
   events: readonly MemoEvent[];
 }
 
-/** Keeps what the next build needs to know it is up to date. Never fails the build: a memo is a cache. */
+/**
+ * Keeps what the next build needs to know it is up to date, or drops what would now be wrong.
+ * Never fails the build: a memo is a cache.
+ */
 export async function recordBuild(r: BuildRecording): Promise<void> {
   try {
-    if (!memoizable(r.opts, r.store.layout.tmpDir)) return;
+    const dir = path.join(r.store.layout.root, 'cache', 'builds');
+    // --no-cache wrote new step records, which other builds' memos may stand on: they all go.
+    if (r.opts.noCache) return await rm(dir, { recursive: true, force: true });
     const key = sha256(memoKey(r.opts, r.file, r.text));
     const file = memoFile(r.store.layout.root, key);
     // An entry changed within a clock tick of the walk might change again with the same times: no memo.
-    if (r.context && r.context.entries.some((e) => e.ctimeNs >= r.context!.walkStartNs - RACY_MARGIN_NS)) return;
+    const racy = r.context?.entries.some((e) => e.ctimeNs >= r.context!.walkStartNs - RACY_MARGIN_NS);
+    if (!memoizable(r.opts, r.store.layout.tmpDir) || !r.images || racy) return await rm(file, { force: true });
     const record: MemoRecord = {
       v: 1, key, context: r.context ? contextFingerprint(r.context.entries) : null, images: [...r.images], step: r.step,
       manifest: r.manifest, config: r.config, diffSizes: r.diffSizes, events: [...r.events],
     };
-    await mkdir(path.dirname(file), { recursive: true });
+    await mkdir(dir, { recursive: true });
     await writeFileAtomic(file, JSON.stringify(record), r.store.layout.tmpDir, { durable: false });
   } catch {
     // no memo: the next build runs the engine

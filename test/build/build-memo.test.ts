@@ -119,8 +119,16 @@ describe('the whole-build memo', { skip: root ? false : 'needs root (runc, overl
     const withArg = await run({ buildArgs: { FLAVOR: 'spicy' } });
     assert.equal(withArg.upToDate, false);
     assert.notEqual(withArg.id, base.id);
+
+    // --no-cache runs every step again and its step records replace the old ones: the next build
+    // stands on them (the new image), not on the memo of before.
+    await upToDateAgain();
     const noCache = await run({ noCache: true });
     assert.equal(noCache.upToDate, false);
+    assert.notEqual(noCache.id, base.id, 'the RUN ran again (new timestamps)');
+    const afterNoCache = await run();
+    assert.equal(afterNoCache.upToDate, false);
+    assert.equal(afterNoCache.id, noCache.id);
 
     await upToDateAgain();
     const dockerfile = path.join(ctx, 'Dockerfile');
