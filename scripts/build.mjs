@@ -22,11 +22,12 @@ const builtinsByRequire = {
   name: 'builtins-by-require',
   setup(b) {
     // The shim's own require() is the real one (external); everyone else's import goes to the shim.
-    // node:child_process and node:net (and the modules they bring) load on the first call of one of
-    // their functions (berth uses only functions of them): a cached build or `berth images` never
-    // spawns or connects, and commander requires child_process at load only for executable
-    // subcommands berth has none of. A promisified execFile keeps node's own promisified form.
-    b.onResolve({ filter: /^node:(child_process|net)$/ }, (args) =>
+    // node:child_process, node:net and node:crypto (and the modules they bring: streams) load on the
+    // first call of one of their functions (berth uses only functions of them): an up-to-date build
+    // or `berth images` never spawns, connects or hashes, and commander requires child_process at
+    // load only for executable subcommands berth has none of. A promisified execFile keeps node's
+    // own promisified form.
+    b.onResolve({ filter: /^node:(child_process|net|crypto)$/ }, (args) =>
       args.namespace === 'file' && (args.kind !== 'require-call' || /node_modules[\\/]commander[\\/]/.test(args.importer)) ? { path: args.path, namespace: 'lazy-builtin' } : undefined);
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
       const real = requireBuiltin(args.path);

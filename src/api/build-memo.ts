@@ -9,7 +9,6 @@
 // What is never memoized: --no-cache, --pull, -o outputs, secrets and ssh (read at every build),
 // --build-context, contexts berth unpacked itself (stdin, URLs), and Dockerfiles whose ADD fetches
 // (a URL or git source, or a source named through a variable), in the file or in a base's ONBUILD.
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildEvent } from '../build/types.ts';
@@ -32,10 +31,10 @@ export type MemoOptions = Pick<BuildImageOptions, 'contextDir' | 'dockerfile' | 
 type MemoEvent = Extract<BuildEvent, { type: 'step-start' }> | Extract<BuildEvent, { type: 'warning' }>;
 
 interface MemoRecord {
-  v: 1;
-  /** sha256 of the full key (the file name holds only part of it). */
+  v: 2;
+  /** The full key (the file name is only its hash). */
   key: string;
-  /** sha256 of the context entries' metadata; null when the build never read its context. */
+  /** The context entries' metadata (contextFingerprint); null when the build never read its context. */
   context: string | null;
   /** [name as written, image ID it resolved to] for every image the build looked up. */
   images: Array<[string, string]>;
@@ -50,7 +49,16 @@ interface MemoRecord {
 /** Entries whose ctime is this close to the walk (or after it) may change unseen within one tick of the file system's clock. */
 const RACY_MARGIN_NS = 1_000_000_000n;
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+/**
+ * FNV-1a, 64 bits: names a memo file by its key. Not a digest: the file holds the whole key and its
+ * content is compared whole, so this only spreads keys over files (node:crypto would cost an
+ * up-to-date build a few dozen modules it otherwise never loads).
+ */
+function fnv64(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(text.charCodeAt(i))) * 0x100000001b3n);
+  return h.toString(16).padStart(16, '0');
+}
 const sorted = (record: Record<string, string | undefined> | undefined): Array<[string, string | null]> =>
   Object.entries(record ?? {}).map(([k, v]): [string, string | null] => [k, v ?? null]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 
@@ -80,17 +88,17 @@ function memoKey(opts: MemoOptions, file: string, text: string): string {
   });
 }
 
-function memoFile(root: string, keyDigest: string): string {
-  return path.join(root, 'cache', 'builds', `${keyDigest.slice(0, 32)}.json`);
+function memoFile(root: string, key: string): string {
+  return path.join(root, 'cache', 'builds', `${fnv64(key)}.json`);
 }
 
-/** sha256 over every entry's path and metadata (type, mode, size, owner, times, inode, links, link target). */
+/** Every entry's path and metadata (type, mode, size, owner, times, inode, links, link target), a line each. */
 export function contextFingerprint(entries: readonly ContextEntry[]): string {
-  const h = createHash('sha256');
+  let out = '';
   for (const e of entries) {
-    h.update(`${e.path}\0${e.type}\0${e.mode}\0${e.size}\0${e.uid}:${e.gid}\0${e.mtimeNs}\0${e.ctimeNs}\0${e.dev}:${e.ino}\0${e.nlink}\0${e.linkTarget ?? ''}\0${e.impliedParent ? 1 : 0}\n`);
+    out += `${JSON.stringify(e.path)} ${e.type} ${e.mode} ${e.size} ${e.uid}:${e.gid} ${e.mtimeNs} ${e.ctimeNs} ${e.dev}:${e.ino} ${e.nlink} ${e.impliedParent ? 1 : 0} ${JSON.stringify(e.linkTarget ?? '')}\n`;
   }
-  return h.digest('hex');
+  return out;
 }
 
 async function contextEntries(opts: MemoOptions): Promise<ContextEntry[]> {
@@ -137,13 +145,13 @@ export async function recordBuild(r: BuildRecording): Promise<void> {
     const dir = path.join(r.store.layout.root, 'cache', 'builds');
     // --no-cache wrote new step records, which other builds' memos may stand on: they all go.
     if (r.opts.noCache) return await rm(dir, { recursive: true, force: true });
-    const key = sha256(memoKey(r.opts, r.file, r.text));
+    const key = memoKey(r.opts, r.file, r.text);
     const file = memoFile(r.store.layout.root, key);
     // An entry changed within a clock tick of the walk might change again with the same times: no memo.
     const racy = r.context?.entries.some((e) => e.ctimeNs >= r.context!.walkStartNs - RACY_MARGIN_NS);
     if (!memoizable(r.opts, r.store.layout.tmpDir) || !r.images || racy) return await rm(file, { force: true });
     const record: MemoRecord = {
-      v: 1, key, context: r.context ? contextFingerprint(r.context.entries) : null, images: [...r.images], step: r.step,
+      v: 2, key, context: r.context ? contextFingerprint(r.context.entries) : null, images: [...r.images], step: r.step,
       manifest: r.manifest, config: r.config, diffSizes: r.diffSizes, events: [...r.events],
     };
     await mkdir(dir, { recursive: true });
@@ -156,7 +164,7 @@ export async function recordBuild(r: BuildRecording): Promise<void> {
 function parseRecord(text: string, key: string): MemoRecord | undefined {
   try {
     const r = JSON.parse(text) as Partial<MemoRecord>;
-    if (r.v !== 1 || r.key !== key || typeof r.manifest !== 'string' || typeof r.config !== 'string' || typeof r.step !== 'string') return undefined;
+    if (r.v !== 2 || r.key !== key || typeof r.manifest !== 'string' || typeof r.config !== 'string' || typeof r.step !== 'string') return undefined;
     if (!Array.isArray(r.images) || !Array.isArray(r.events) || !Array.isArray(r.diffSizes)) return undefined;
     return r as MemoRecord;
   } catch {
@@ -184,7 +192,7 @@ export async function replayBuild(root: string, opts: MemoOptions, miss: ReplayM
   const tags = (opts.tags ?? []).map(normalizeName);
   const { file, text } = await readDockerfile(opts).catch(() => ({ file: '', text: undefined }));
   if (text === undefined) return undefined; // the build reports it
-  const key = sha256(memoKey(opts, file, text));
+  const key = memoKey(opts, file, text);
   const store = await openStore(root);
   miss.store = store;
   if (!memoizable(opts, store.layout.tmpDir)) return undefined;

@@ -1,12 +1,15 @@
 // Crash-safe file writes: temp file in the same directory tree, fsync, rename over the target,
 // fsync of the directory, so a reader sees the old file or the new one, never a torn one.
-import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
-/** A temp-file name that records its writer's pid, so leftovers of a dead process can be found. */
+/**
+ * A temp-file name that records its writer's pid, so leftovers of a dead process can be found. The
+ * 48 random bits only keep one process's names apart, so Math.random does (node:crypto costs a
+ * cached build a few dozen modules it otherwise never loads).
+ */
 export function tempName(dir: string, label = 'tmp'): string {
-  return path.join(dir, `.${label}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  return path.join(dir, `.${label}-${process.pid}-${Math.floor(Math.random() * 2 ** 48).toString(16).padStart(12, '0')}`);
 }
 
 /** The pid encoded in a temp-file name made by tempName, if any. */
