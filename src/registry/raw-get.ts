@@ -15,6 +15,7 @@ const SLOT_SIZE = 128 * 1024;
 const MAX_AHEAD = 2;
 const MAX_HEAD = 64 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n');
+const PLAIN: RawTls = { ca: undefined, rejectUnauthorized: true };
 
 export interface RawTls {
   /** CA certificates to trust (PEM); undefined: the system's. */
@@ -157,9 +158,7 @@ class Connection {
       if (this.failure) throw this.failure;
       if (this.phase !== 'body') return null;
       if (this.complete) {
-        this.phase = this.keepAlive ? 'idle' : 'dead';
-        if (this.phase === 'idle') this.release(this);
-        else this.close();
+        this.ended();
         return null;
       }
       await new Promise<void>((resolve, reject) => {
@@ -170,9 +169,27 @@ class Connection {
     }
   }
 
-  /** Drops the connection (a body left unread, an abort); a waiting reader fails with `reason`. */
+  /** Drops the connection (an abort); a waiting reader fails with `reason`. */
   abort(reason: Error): void {
     this.fail(reason);
+  }
+
+  /** The reader wants no more of this body: the connection stays when all of it is in already (a ping's `{}`). */
+  dropBody(): void {
+    if (this.phase !== 'body' || !this.complete || this.failure) {
+      this.fail(netError('the body was left unread', 'UND_ERR_CLOSED'));
+      return;
+    }
+    this.ready.length = 0;
+    this.lent = undefined;
+    this.ended();
+  }
+
+  /** The body is read: back to the pool, or closed. */
+  private ended(): void {
+    this.phase = this.keepAlive ? 'idle' : 'dead';
+    if (this.phase === 'idle') this.release(this);
+    else this.close();
   }
 
   close(): void {
@@ -316,7 +333,8 @@ export class RawClient {
     for (;;) {
       signal?.throwIfAborted();
       const pooled = this.take(u.origin);
-      const conn = pooled ?? new Connection(u, await this.tls(), this.idleMs, (c) => this.put(c));
+      // The CAs are read only for a TLS connection.
+      const conn = pooled ?? new Connection(u, u.protocol === 'https:' ? await this.tls() : PLAIN, this.idleMs, (c) => this.put(c));
       const onAbort = (): void => conn.abort(signal!.reason as Error);
       signal?.addEventListener('abort', onAbort, { once: true });
       let head: Awaited<ReturnType<Connection['request']>>;
@@ -379,19 +397,20 @@ function response(conn: Connection, head: Head, settled: () => void): RawRespons
       } finally {
         if (!finished) {
           finish();
-          conn.abort(netError('the body was left unread', 'UND_ERR_CLOSED'));
+          conn.dropBody();
         }
       }
     },
     get body(): Readable {
       body ??= new Readable({
         read() {
-          conn.next().then((c) => { this.push(c ? Buffer.from(c) : null); if (!c) finish(); }, (e: Error) => this.destroy(e));
+          // finish() before the end is pushed: the end destroys the stream, which must not drop the connection then.
+          conn.next().then((c) => { if (!c) finish(); this.push(c ? Buffer.from(c) : null); }, (e: Error) => this.destroy(e));
         },
         destroy(err, cb) {
           if (!finished) {
             finish();
-            conn.abort(netError('the body was left unread', 'UND_ERR_CLOSED'));
+            conn.dropBody();
           }
           cb(err);
         },

@@ -133,6 +133,19 @@ describe('raw GET over HTTP', () => {
     await assert.rejects(client.get(`http://${host}/blob`, {}, ctl.signal), /stop here/);
   });
 
+  it('keeps the connection after a body read as a stream, and after dropping a body that is all in', async () => {
+    const before = connections;
+    const streamed = (await client.get(`http://${host}/hints`, {}))!;
+    const parts: Buffer[] = [];
+    for await (const c of streamed.body) parts.push(c as Buffer);
+    assert.equal(Buffer.concat(parts).toString(), 'ok');
+    const dropped = (await client.get(`http://${host}/hints`, {}))!;
+    dropped.body.destroy(); // its 2 bytes came with the head
+    const last = (await client.get(`http://${host}/hints`, {}))!;
+    assert.equal((await collectCopies(last)).toString(), 'ok');
+    assert.equal(connections - before, 1, 'one connection for the three');
+  });
+
   it('a reader that stops early closes the connection; the next request gets a new one', async () => {
     const res = (await client.get(`http://${host}/blob`, {}))!;
     for await (const _ of res.chunks()) break;
