@@ -26,6 +26,9 @@ export function assertDigest(digest: string): void {
   if (!DIGEST.test(digest)) throw new BerthError('INVALID_ARGUMENT', `invalid digest "${digest}": expected sha256:<64 hex digits>`);
 }
 
+/** Bytes a writer lets pile up in the page cache before it starts their writeback. */
+const EARLY_FLUSH = 16 * 1024 * 1024;
+
 export class BlobStore {
   constructor(private readonly layout: StoreLayout) {}
 
@@ -116,6 +119,8 @@ export class BlobStore {
     let size = 0;
     const fh = await open(tmp, 'wx', 0o644);
     const writing = new Set<Promise<void>>();
+    let unflushed = 0;
+    let flushing: Promise<void> | undefined;
     const sink = (chunk: Uint8Array): Promise<void> => {
       const at = size;
       size += chunk.length;
@@ -124,6 +129,13 @@ export class BlobStore {
         // write(2) may be short (disk full, file size limit): loop, so the file holds every byte
         // hashed, and the failing retry reports the cause (ENOSPC, EFBIG).
         for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off, chunk.length - off, at + off)).bytesWritten;
+        unflushed += chunk.length;
+        if (unflushed >= EARLY_FLUSH && !flushing) {
+          // As BlobWriter: a big layer's writeback starts while the rest is produced, so the fsync
+          // below has little left (a failure here shows again there).
+          unflushed = 0;
+          flushing = fh.datasync().catch(() => undefined).finally(() => { flushing = undefined; });
+        }
       })();
       writing.add(w);
       const settled = (): void => { writing.delete(w); };
@@ -133,9 +145,11 @@ export class BlobStore {
     try {
       await produce(sink);
       await Promise.all(writing);
+      await flushing;
       await fh.sync();
     } catch (e) {
       await Promise.allSettled(writing);
+      await flushing;
       await fh.close();
       await rm(tmp, { force: true });
       throw e;
@@ -202,9 +216,6 @@ export class BlobStore {
     return new BerthError('NOT_FOUND', `blob ${digest} is not in the store`, { cause, hint: 'run `berth system check` to find what refers to it' });
   }
 }
-
-/** Bytes a BlobWriter lets pile up in the page cache before it starts their writeback. */
-const EARLY_FLUSH = 16 * 1024 * 1024;
 
 /** See BlobStore.openWriter. One writer at a time: each write is awaited before the next. */
 export class BlobWriter {
