@@ -74,13 +74,13 @@ describe('registry faults (open registry behind the proxy)', { skip }, () => {
   });
 
   /** Pushes the image as `${proxy}/faults/<name>:1` with `rules` armed; returns the outcome. */
-  async function pushWith(name: string, rules: FaultRule[]): Promise<{ ok: boolean; error?: unknown }> {
+  async function pushWith(name: string, rules: FaultRule[], extra: { chunkSize?: number } = {}): Promise<{ ok: boolean; error?: unknown }> {
     proxy.clear(true);
     const ref = `${proxy.host}/faults/${name}:1`;
     await importRandom(src, ref);
     for (const r of rules) proxy.add(r);
     try {
-      await pushImage(src, ref, FAST);
+      await pushImage(src, ref, { ...FAST, ...extra });
       return { ok: true };
     } catch (error) {
       return { ok: false, error };
@@ -129,6 +129,23 @@ describe('registry faults (open registry behind the proxy)', { skip }, () => {
     const r = await pushWith('pcut', [{ path: UPLOAD_SESSION, action: { type: 'cut-request', fraction: 0.4 } }]);
     assert.ok(r.ok, String(r.error));
     assert.equal(proxy.applied('cut-request'), 1);
+  });
+
+  it('push: a chunk the registry refuses (503) resumes from the offset the session reports, in the same session', async () => {
+    const chunk = 512 * 1024;
+    const r = await pushWith('presume', [{ method: 'PATCH', path: UPLOAD_SESSION, skip: 1, action: { type: 'status', status: 503 } }], { chunkSize: chunk });
+    assert.ok(r.ok, String(r.error));
+    assert.equal(proxy.applied('status'), 1);
+    // After the refused chunk berth asked the session where it stands (GET → 204 with Range) ...
+    const status = proxy.requests.findIndex((q) => q.method === 'GET' && UPLOAD_SESSION.test(q.path) && q.status === 204);
+    assert.ok(status > 0, JSON.stringify(proxy.requests));
+    // ... and went on in that session: one POST for the layer (the config is small: one POST + PUT),
+    // and each chunk landed once (the first was not sent again).
+    const manifest = (await (await reg.api('/v2/faults/presume/manifests/1', { headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' } })).json()) as { layers: Array<{ size: number }> };
+    const chunks = Math.ceil(manifest.layers[0]!.size / chunk);
+    assert.ok(chunks >= 3, `a layer of several chunks (${manifest.layers[0]!.size} bytes)`);
+    assert.equal(proxy.requests.filter((q) => q.method === 'PATCH' && q.status === 202).length, chunks);
+    assert.equal(proxy.requests.filter((q) => q.method === 'POST' && /\/blobs\/uploads\/$/.test(q.path)).length, 2);
   });
 
   it('push: a hung manifest PUT hits the idle timeout and is tried again', async () => {
