@@ -100,11 +100,15 @@ async function pushSource(store: Store, manifestDigest: string, ref: Reference, 
     }
   }
   const manifestBytes = rewritten ? Buffer.from(JSON.stringify({ ...manifest, layers })) : raw;
+  const diffIds = (JSON.parse((await store.blobs.read(manifest.config.digest)).toString('utf8')) as { rootfs?: { diff_ids?: unknown } }).rootfs?.diff_ids;
   return {
     manifestBytes,
     manifestMediaType: manifest.mediaType ?? MediaType.OciManifest,
     config: blobOf(store, manifest.config.digest, manifest.config.size, mounts(manifest.config.digest)),
-    layers: layers.map((l) => ({ ...blobOf(store, l.digest, l.size, mounts(l.digest)), foreign: isForeignLayerMediaType(l.mediaType) })),
+    layers: layers.map((l, i) => ({
+      ...blobOf(store, l.digest, l.size, mounts(l.digest)), foreign: isForeignLayerMediaType(l.mediaType),
+      label: Array.isArray(diffIds) && typeof diffIds[i] === 'string' ? diffIds[i] : undefined,
+    })),
   };
 }
 

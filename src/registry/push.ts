@@ -21,6 +21,8 @@ export interface PushBlob extends UploadSource {
   mountFrom?: readonly string[];
   /** A foreign / non-distributable layer: the manifest names it, but its bytes are never uploaded. */
   foreign?: boolean;
+  /** What progress calls the blob: docker names a pushed layer by its diff_id (the digest otherwise). */
+  label?: string | undefined;
 }
 
 export interface PushSource {
@@ -105,9 +107,9 @@ export async function pushImage(ref: Reference, image: PushSource, opts: PushOpt
   const t = await connect(ref.registry, 'push', { ...opts, signal, onRetry: ({ delayMs, error }) => emit({ type: 'retry', message: error.message, delayMs }) });
   try {
     emit({ type: 'start', action: 'push', repository: ref.name, tag: ref.tag });
-    for (const l of image.layers) emit({ type: 'layer', id: shortId(l.digest), status: 'Preparing' });
+    for (const l of image.layers) emit({ type: 'layer', id: shortId(l.label ?? l.digest), status: 'Preparing' });
     await runPool(image.layers, opts.concurrency ?? 5, async (layer) => {
-      const id = shortId(layer.digest);
+      const id = shortId(layer.label ?? layer.digest);
       if (layer.foreign) { emit({ type: 'layer', id, status: 'Skipped foreign layer' }); return; }
       const r = await pushBlob(t, ref.repository, layer, opts, (done) => emit({ type: 'layer', id, status: 'Pushing', current: done, total: layer.size }));
       if (r.outcome === 'exists') emit({ type: 'layer', id, status: 'Layer already exists' });

@@ -35,8 +35,11 @@ describe('berth pull / push / build FROM (CLI)', { skip }, () => {
     assert.equal(r.code, 0, describeBuild(r));
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines[0], `The push refers to repository [${host}/cli/busybox]`);
-    assert.match(lines[1]!, /^[0-9a-f]{12}: Preparing$/);
-    assert.match(lines.at(-2)!, /^[0-9a-f]{12}: Pushed$/);
+    // As docker push: each layer named by its diff_id (what `history` and `inspect` show), not the gzip digest.
+    const diffId = (JSON.parse((await berth(src, ['inspect', '--format', '{{json .RootFS}}', `${host}/cli/busybox:1`])).stdout) as { Layers: string[] }).Layers[0]!;
+    assert.match(diffId, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(lines[1], `${diffId.slice(7, 19)}: Preparing`);
+    assert.equal(lines.at(-2), `${diffId.slice(7, 19)}: Pushed`);
     assert.match(lines.at(-1)!, /^1: digest: sha256:[0-9a-f]{64} size: \d+$/);
     const q = await berth(src, ['push', '-q', `${host}/cli/busybox:1`]);
     assert.equal(q.code, 0, describeBuild(q));
