@@ -1,4 +1,5 @@
-// The small subset of Go templates that `--format` needs: {{.Field.Sub}}, {{.}}, {{json .X}}, {{upper .X}}, {{lower .X}}, {{join .X ","}}.
+// The small subset of Go templates that `--format` needs: {{.Field.Sub}}, {{.}}, {{json .X}}, {{upper .X}}, {{lower .X}}, {{join .X ","}},
+// {{index .X KEY...}}.
 import { BerthError } from '../util/errors.ts';
 
 const ACTION = /\{\{-?\s*(.*?)\s*-?\}\}/g;
@@ -18,7 +19,8 @@ function evaluate(action: string, data: unknown): string {
   const arg = (i: number): unknown => {
     const word = args[i];
     if (word === undefined) throw templateError(`wrong number of args for ${head} in "{{${action}}}"`);
-    return word.startsWith('"') ? (JSON.parse(word) as unknown) : lookup(word, data);
+    if (word.startsWith('"')) return JSON.parse(word) as unknown;
+    return /^-?\d+$/.test(word) ? Number(word) : lookup(word, data);
   };
   switch (head) {
     case 'json':
@@ -31,9 +33,26 @@ function evaluate(action: string, data: unknown): string {
       const list = arg(0);
       return Array.isArray(list) ? list.map(show).join(show(arg(1))) : show(list);
     }
+    case 'index': {
+      // As docker's typed maps (labels: map[string]string): a missing key is the empty string.
+      let value = arg(0);
+      for (let i = 1; i < args.length; i++) value = indexInto(value, arg(i), action);
+      return value === undefined ? '' : show(value);
+    }
     default:
-      throw templateError(`function "${head}" not defined`, 'berth supports .Field, json, upper, lower and join in --format');
+      throw templateError(`function "${head}" not defined`, 'berth supports .Field, json, upper, lower, join and index in --format');
   }
+}
+
+function indexInto(value: unknown, key: unknown, action: string): unknown {
+  if (Array.isArray(value)) {
+    if (typeof key !== 'number') throw templateError(`error calling index: cannot index slice/array with type string in "{{${action}}}"`);
+    if (key < 0 || key >= value.length) throw templateError(`error calling index: index out of range: ${key} in "{{${action}}}"`);
+    return value[key];
+  }
+  if (value !== null && typeof value === 'object') return (value as Record<string, unknown>)[String(key)];
+  if (value === undefined || value === null) return undefined;
+  throw templateError(`error calling index: can't index item of type ${typeof value} in "{{${action}}}"`);
 }
 
 /** `.` is the data itself; `.A.B` walks fields. A missing field renders as Go does: "<no value>". */
