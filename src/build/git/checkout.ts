@@ -20,7 +20,7 @@ function git(args: readonly string[], opts: { cwd?: string; signal?: AbortSignal
     execFile('git', args, { env: GIT_ENV, cwd: opts.cwd, maxBuffer: 64 << 20, ...(opts.signal ? { signal: opts.signal } : {}) }, (err, stdout, stderr) => {
       if (!err) return resolve(stdout);
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        return reject(new BerthError('MISSING_DEPENDENCY', 'ADD of a git repository needs git, which is not installed', { hint: 'install git (apt-get install git)' }));
+        return reject(new BerthError('MISSING_DEPENDENCY', 'reading a git repository (a git build context, ADD of a repository) needs git, which is not installed', { hint: 'install git (apt-get install git)' }));
       }
       const detail = stderr.trim().split('\n').filter(Boolean).slice(-3).join('; ');
       reject(new BerthError('GIT_SOURCE', `git ${args[0] === '-C' ? args[2] : args[0]} failed: ${detail || err.message}`, { cause: err }));
@@ -35,6 +35,7 @@ function git(args: readonly string[], opts: { cwd?: string; signal?: AbortSignal
 export async function resolveCommit(ref: GitRef, signal?: AbortSignal): Promise<string> {
   if (isCommitId(ref.ref)) return ref.ref;
   const out = await git(['ls-remote', '--', ref.remote], { signal }).catch((e: unknown) => {
+    if (e instanceof BerthError && e.code === 'MISSING_DEPENDENCY') throw e; // not the repository's fault
     throw new BerthError('GIT_SOURCE', `cannot read the git repository ${ref.remote}: ${(e as Error).message}`, { cause: e, hint: 'check the URL and that the server is reachable' });
   });
   const refs = new Map<string, string>();
