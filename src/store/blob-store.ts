@@ -29,6 +29,30 @@ export function assertDigest(digest: string): void {
 /** Bytes a writer lets pile up in the page cache before it starts their writeback. */
 const EARLY_FLUSH = 16 * 1024 * 1024;
 
+/**
+ * Starts the writeback of a big blob while the rest is still produced (a datasync in the thread
+ * pool every EARLY_FLUSH bytes), so the fsync before the blob is linked has little left: it was
+ * ~0.1 s of a 300 MB pull's wall time. A failure here shows again at that fsync.
+ */
+class EarlyWriteback {
+  private unflushed = 0;
+  private flushing: Promise<void> | undefined;
+
+  constructor(private readonly fh: FileHandle) {}
+
+  wrote(bytes: number): void {
+    this.unflushed += bytes;
+    if (this.unflushed < EARLY_FLUSH || this.flushing) return;
+    this.unflushed = 0;
+    this.flushing = this.fh.datasync().catch(() => undefined).finally(() => { this.flushing = undefined; });
+  }
+
+  /** Settles when no datasync is in flight (before a truncate, the final fsync or a close). */
+  async idle(): Promise<void> {
+    await this.flushing;
+  }
+}
+
 export class BlobStore {
   constructor(private readonly layout: StoreLayout) {}
 
@@ -119,8 +143,7 @@ export class BlobStore {
     let size = 0;
     const fh = await open(tmp, 'wx', 0o644);
     const writing = new Set<Promise<void>>();
-    let unflushed = 0;
-    let flushing: Promise<void> | undefined;
+    const writeback = new EarlyWriteback(fh);
     const sink = (chunk: Uint8Array): Promise<void> => {
       const at = size;
       size += chunk.length;
@@ -129,13 +152,7 @@ export class BlobStore {
         // write(2) may be short (disk full, file size limit): loop, so the file holds every byte
         // hashed, and the failing retry reports the cause (ENOSPC, EFBIG).
         for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off, chunk.length - off, at + off)).bytesWritten;
-        unflushed += chunk.length;
-        if (unflushed >= EARLY_FLUSH && !flushing) {
-          // As BlobWriter: a big layer's writeback starts while the rest is produced, so the fsync
-          // below has little left (a failure here shows again there).
-          unflushed = 0;
-          flushing = fh.datasync().catch(() => undefined).finally(() => { flushing = undefined; });
-        }
+        writeback.wrote(chunk.length);
       })();
       writing.add(w);
       const settled = (): void => { writing.delete(w); };
@@ -145,11 +162,11 @@ export class BlobStore {
     try {
       await produce(sink);
       await Promise.all(writing);
-      await flushing;
+      await writeback.idle();
       await fh.sync();
     } catch (e) {
       await Promise.allSettled(writing);
-      await flushing;
+      await writeback.idle();
       await fh.close();
       await rm(tmp, { force: true });
       throw e;
@@ -222,15 +239,15 @@ export class BlobWriter {
   private hash = createHash('sha256');
   private written = 0;
   private closed = false;
-  /** Bytes written since the last early flush was started. */
-  private unflushed = 0;
-  private flushing: Promise<void> | undefined;
+  private readonly writeback: EarlyWriteback;
 
   constructor(
     private readonly tmp: string,
     private readonly fh: FileHandle,
     private readonly commitTemp: (digest: string, size: number, expect: BlobExpectation) => Promise<BlobInfo>,
-  ) {}
+  ) {
+    this.writeback = new EarlyWriteback(fh);
+  }
 
   get size(): number {
     return this.written;
@@ -244,18 +261,12 @@ export class BlobWriter {
     // cost 4x the CPU here (a wake-up of a pool thread and back per chunk). It may be short (disk
     // full, file size limit): loop, so the file holds every byte hashed and a retry reports the cause.
     for (let off = 0; off < chunk.length;) off += writeSync(this.fh.fd, chunk, off, chunk.length - off, at + off);
-    this.unflushed += chunk.length;
-    if (this.unflushed >= EARLY_FLUSH && !this.flushing) {
-      // Writeback starts while the download goes on, so the fsync at commit has little left to
-      // write (it was ~0.1 s of a 300 MB pull's wall time). A failure here shows again at that fsync.
-      this.unflushed = 0;
-      this.flushing = this.fh.datasync().catch(() => undefined).finally(() => { this.flushing = undefined; });
-    }
+    this.writeback.wrote(chunk.length);
   }
 
   /** Forgets everything written: the source starts again from its first byte. */
   async restart(): Promise<void> {
-    await this.flushing;
+    await this.writeback.idle();
     await this.fh.truncate(0);
     this.hash = createHash('sha256');
     this.written = 0;
@@ -269,7 +280,7 @@ export class BlobWriter {
   /** Syncs the file and links it in as a blob if it matches `expect`; the temp file is gone either way. */
   async commit(expect: BlobExpectation = {}): Promise<BlobInfo> {
     try {
-      await this.flushing;
+      await this.writeback.idle();
       await this.fh.sync();
     } catch (e) {
       await this.abort();
@@ -284,7 +295,7 @@ export class BlobWriter {
   async abort(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.flushing;
+    await this.writeback.idle();
     await this.fh.close().catch(() => undefined);
     await rm(this.tmp, { force: true });
   }
