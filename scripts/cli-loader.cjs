@@ -50,7 +50,14 @@ function load(file) {
   modules.set(file, mod);
   const cacheFile = path.join(cacheDir, path.basename(file) + suffix);
   const cachedData = readCache(cacheFile);
-  const source = fs.readFileSync(file, 'utf8');
+  let source;
+  try {
+    source = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e.code !== 'ENOENT') throw e;
+    modules.delete(file);
+    throw Object.assign(new Error(`the CLI bundle is incomplete: ${path.relative(__dirname, file)} is missing`), { code: 'BERTH_INCOMPLETE_BUNDLE' });
+  }
   // Strict, as the ES modules the chunks were made from.
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {'use strict';${source}\n})`, { filename: file, ...(cachedData ? { cachedData } : {}) });
   if (enabled && (!cachedData || script.cachedDataRejected)) uncached.push([script, cacheFile]);
@@ -83,4 +90,11 @@ process.on('exit', () => {
   }
 });
 
-load(ENTRY);
+try {
+  load(ENTRY);
+} catch (e) {
+  // A bundle half-deleted or mid-copy: say so, not node's stack trace.
+  if (e.code !== 'BERTH_INCOMPLETE_BUNDLE') throw e;
+  process.stderr.write(`berth: ${e.message}\nhint: run \`npm run build\` in the berth checkout\n`);
+  process.exitCode = 1;
+}

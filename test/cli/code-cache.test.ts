@@ -120,6 +120,20 @@ describe('the CLI loader and its code cache', () => {
     rmSync(cacheDir);
   });
 
+  it('a missing entry chunk is a clear error, not a stack trace', () => {
+    const entry = /'(chunks\/main-[\w-]+\.js)'/.exec(readFileSync(path.join(dir, 'berth.js'), 'utf8'))![1]!;
+    const kept = readFileSync(path.join(dir, entry));
+    rmSync(path.join(dir, entry));
+    try {
+      const r = berth(['images']);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^berth: the CLI bundle is incomplete: chunks\/main-[\w-]+\.js is missing\nhint: run `npm run build`/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    } finally {
+      writeFileSync(path.join(dir, entry), kept);
+    }
+  });
+
   it('a bad command still fails as it should through the loader (typed error, no stack trace)', () => {
     const r = berth(['inspect', 'no/such:image']);
     assert.equal(r.status, 1);
