@@ -7,10 +7,14 @@
 //
 // A chunk's name holds a hash of its content, so a cache file only ever meets the source it was made
 // from; V8 itself rejects one made by another node version or with other V8 flags (the flags are in
-// the file name too, so container supervisors, run without bin/berth's flags, keep their own). A
-// cache is written once, when the process exits, for chunks that had none (or a rejected one), by
-// rename so readers never see half a file; a read-only install just runs without. BERTH_CODE_CACHE=0
-// turns it off.
+// the file name too). A cache is written once, when the process exits, for chunks that had none (or a
+// rejected one), by rename so readers never see half a file; a read-only install just runs without.
+// BERTH_CODE_CACHE=0 turns it off.
+//
+// The loader also owns the V8 tuning of a short command (see src/cli/runtime-tuning.ts): node starts
+// without V8 flags, so its own modules load from the code cache node ships for them, and a command
+// that asks gets TUNING set at run time, after loading the node modules it names. Chunks loaded from
+// then on use cache files made under TUNING; a chunk loaded before keeps one made under none.
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
@@ -19,16 +23,26 @@ const { createRequire } = require('node:module');
 const ENTRY = path.join(__dirname, '__BERTH_ENTRY__');
 const enabled = process.env.BERTH_CODE_CACHE !== '0';
 const cacheDir = path.join(__dirname, '.code-cache');
-// Node's version and the V8 flags decide whether V8 accepts a cache: name files by both (FNV-1a).
-let flagsHash = 0x811c9dc5;
-for (const ch of `${process.version} ${process.execArgv.join(' ')}`) flagsHash = Math.imul(flagsHash ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-const suffix = `.${flagsHash.toString(36)}.v8`;
+// No optimizing compiler (a short run never pays its code and feedback back) and a 1 MB young
+// generation that GC reuses instead of growing into fresh pages: on VMs where the first touch of a
+// page is expensive (~15 us here) that is a fifth of a rebuild. Both are read by V8 as it runs.
+const TUNING = '--no-opt --semi-space-growth-factor=1';
+let tuned = false;
+
+/** Node's version and the V8 flags decide whether V8 accepts a cache: files are named by both (FNV-1a). */
+function suffixFor(runtimeFlags) {
+  let h = 0x811c9dc5;
+  for (const ch of `${process.version} ${process.execArgv.join(' ')}${runtimeFlags}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return `.${h.toString(36)}.v8`;
+}
+let suffix = suffixFor('');
 // Our own header: the payload's length, so a file cut short (a crash mid-write) is no cache.
 const HEADER = 8;
 
 /** @type {Map<string, { exports: unknown }>} */
 const modules = new Map();
-/** @type {Array<[vm.Script, string]>} */
+/** Chunks to write a cache for at exit: the script, its cache file, and the data once made. */
+/** @type {Array<{ script: vm.Script, file: string, data?: Buffer }>} */
 const uncached = [];
 
 function readCache(file) {
@@ -60,7 +74,7 @@ function load(file) {
   }
   // Strict, as the ES modules the chunks were made from.
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {'use strict';${source}\n})`, { filename: file, ...(cachedData ? { cachedData } : {}) });
-  if (enabled && (!cachedData || script.cachedDataRejected)) uncached.push([script, cacheFile]);
+  if (enabled && (!cachedData || script.cachedDataRejected)) uncached.push({ script, file: cacheFile });
   const dir = path.dirname(file);
   const outside = createRequire(file);
   const requireHere = (id) => (id.startsWith('./') || id.startsWith('../') ? load(path.join(dir, id)) : outside(id));
@@ -72,8 +86,8 @@ process.on('exit', () => {
   if (uncached.length === 0) return;
   try {
     fs.mkdirSync(cacheDir, { recursive: true });
-    for (const [script, file] of uncached) {
-      const data = script.createCachedData();
+    for (const { script, file, data: made } of uncached) {
+      const data = made ?? script.createCachedData();
       const header = Buffer.alloc(HEADER);
       header.writeUInt32LE(0x62727468, 0);
       header.writeUInt32LE(data.length, 4);
@@ -89,6 +103,17 @@ process.on('exit', () => {
     // no cache directory (a read-only install): the next start compiles again
   }
 });
+
+globalThis[Symbol.for('berth.tuneRuntime')] = (builtins) => {
+  if (tuned) return;
+  tuned = true;
+  for (const name of builtins) require(name);
+  // V8 stamps a cache with the flags in force when it is made: make those of the chunks compiled so
+  // far now, under the flags they were compiled with and will be loaded with next time.
+  for (const u of uncached) u.data ??= u.script.createCachedData();
+  require('node:v8').setFlagsFromString(TUNING);
+  suffix = suffixFor(` ${TUNING}`);
+};
 
 try {
   load(ENTRY);

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { isDebug } from './globals.ts';
 import { createProgram } from './program.ts';
 import { reportError, verbKind } from './report-error.ts';
+import { tuneRuntime } from './runtime-tuning.ts';
 import { UsageError, commandPath } from './usage-error.ts';
 
 /** Runs berth with node-style argv (`[node, script, ...args]`) and returns the exit code. */
@@ -12,6 +13,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   let active: Command | undefined;
   program.hook('preAction', (_program, actionCommand) => {
     active = actionCommand;
+    // A build tunes only when it needs the engine (an up-to-date build is done before that); a
+    // container's supervisor lives as long as its container, work the optimizing compiler pays back.
+    if (actionCommand.name() !== 'build' && actionCommand.name() !== '__supervise') tuneRuntime();
   });
   try {
     await program.parseAsync([...argv]);

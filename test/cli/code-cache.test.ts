@@ -1,7 +1,8 @@
 // The bundled CLI's loader (scripts/cli-loader.cjs, built into dist/berth.js): CommonJS chunks
 // compiled with V8's code cache. Run on a private copy of dist/ (the loader writes next to itself):
 // the first start writes a cache per chunk, later starts use it untouched, a cut or garbage cache
-// file is replaced and never breaks a command, other V8 flags keep their own files, and
+// file is replaced and never breaks a command, a build that needs the engine tunes V8 before loading
+// it (its caches made under the tuning, accepted next time), other V8 flags keep their own files, and
 // BERTH_CODE_CACHE=0 or an unwritable cache directory just run without.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,7 +18,8 @@ let root: string;
 
 /** node [flags] COPY/berth.js --root ROOT args: status and output. */
 function berth(args: string[], opts: { flags?: string[]; env?: NodeJS.ProcessEnv } = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [...(opts.flags ?? ['--no-opt']), path.join(dir, 'berth.js'), '--root', root, ...args], {
+  // As bin/berth runs it: no V8 flags on the command line (the loader tunes V8 at run time).
+  const r = spawnSync(process.execPath, [...(opts.flags ?? []), path.join(dir, 'berth.js'), '--root', root, ...args], {
     encoding: 'utf8', env: { ...process.env, ...opts.env },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -82,7 +84,34 @@ describe('the CLI loader and its code cache', () => {
     }
   });
 
+  it('a build that needs the engine tunes V8 first: the engine has caches made under the tuning, the CLI under none, and V8 accepts both next time', () => {
+    const ctx = path.join(dir, 'ctx');
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY f /f\n');
+    const before = new Set(caches().keys());
+    const build = (): string => {
+      // A new file each time: the build is never up to date, so the engine runs.
+      writeFileSync(path.join(ctx, 'f'), `${Math.random()}\n`);
+      const r = berth(['build', '-q', ctx]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^sha256:[0-9a-f]{64}\n$/);
+      return r.stdout;
+    };
+    build();
+    const written = caches();
+    const fresh = [...written.keys()].filter((n) => !before.has(n));
+    const suffixOf = (n: string): string => n.split('.').at(-2)!;
+    const mainSuffix = suffixOf([...written.keys()].find((n) => n.startsWith('main-'))!);
+    const engine = fresh.filter((n) => n.startsWith('build-image-'));
+    assert.equal(engine.length, 1, `the engine's entry chunk has a cache: ${fresh.join(' ')}`);
+    assert.notEqual(suffixOf(engine[0]!), mainSuffix, 'the engine loaded after the flags changed');
+    const bytes = new Map(fresh.map((n) => [n, written.get(n)!]));
+    build();
+    for (const [n, data] of bytes) assert.deepEqual(caches().get(n), data, `${n} untouched: V8 accepted it`);
+  });
+
   it('a cache cut short or full of garbage is replaced, and the command works', () => {
+    rmSync(cacheDir, { recursive: true, force: true }); // only the caches `images` loads
     berth(['images']);
     const [cut, garbage] = [...caches().keys()];
     assert.ok(cut && garbage);
@@ -102,8 +131,8 @@ describe('the CLI loader and its code cache', () => {
   it('other V8 flags keep their own cache files; BERTH_CODE_CACHE=0 and an unwritable cache directory run without', () => {
     berth(['images']);
     const before = new Set(caches().keys());
-    const plain = berth(['images'], { flags: [] });
-    assert.equal(plain.status, 0, plain.stderr);
+    const other = berth(['images'], { flags: ['--no-opt'] });
+    assert.equal(other.status, 0, other.stderr);
     const suffixes = new Set([...caches().keys()].map((n) => n.split('.').at(-2)));
     assert.ok(suffixes.size >= 2, `one set of files per flags: ${[...suffixes].join(' ')}`);
     for (const n of before) assert.ok(caches().has(n));

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { breather } from './breather.ts';
 import { excludedTopLevel, selectSources } from './select.ts';
-import { joinRel, openSourceTree, type SourceNode } from './source-tree.ts';
+import { joinRel, openSourceTree, type SourceNode, type SourceTree } from './source-tree.ts';
 import type { SelectOptions } from './types.ts';
 import { walkItem } from './walk.ts';
 
@@ -31,7 +31,8 @@ export interface ChecksumResult {
 type Fields = string[];
 interface PendingFile {
   fields: Fields;
-  abs: string;
+  /** Relative to the tree: made absolute only when the file must be read (not in the memo). */
+  rel: string;
   node: SourceNode;
   digest?: string;
 }
@@ -65,7 +66,7 @@ export async function contentChecksum(opts: ChecksumOptions): Promise<ChecksumRe
       if (first !== undefined) return ['hardlink', rel, first];
       links.set(key, `${records.length}:${rel}`);
     }
-    return { fields: base, abs: tree.abs(sourceRel), node };
+    return { fields: base, rel: sourceRel, node };
   };
 
   for (const item of selection.items) {
@@ -75,7 +76,7 @@ export async function contentChecksum(opts: ChecksumOptions): Promise<ChecksumRe
       records.push(entry('', item.path, item.node));
       continue;
     }
-    for await (const ev of walkItem(tree, item, selection.exclude)) {
+    for (const ev of await walkItem(tree, item, selection.exclude)) {
       if (ev.kind === 'enter') records.push(['dir', ev.rel, (ev.node.mode & 0o7777).toString(8), owner(ev.node), ev.explicit ? '1' : '0']);
       else if (ev.kind === 'leaf') records.push(entry(ev.rel, joinRel(item.path, ev.rel), ev.node));
     }
@@ -83,18 +84,24 @@ export async function contentChecksum(opts: ChecksumOptions): Promise<ChecksumRe
 
   const pending = records.filter((r): r is PendingFile => !Array.isArray(r));
   const stats = { filesRead: 0, bytesRead: 0 };
-  await hashAll(pending, opts.memo, stats);
-  const h = createHash('sha256');
+  await hashAll(tree, pending, opts.memo, stats);
+  // One string hashed at once: an update per field was thousands of calls into the hash for a
+  // large directory. The bytes are the same: each field as `<byte length>:<field>`, a line per record.
+  const text: string[] = [];
+  const add = (f: string): void => void text.push(`${Buffer.byteLength(f)}:${f}`);
   for (const r of records) {
-    const fields = Array.isArray(r) ? r : [...r.fields, r.digest as string];
-    for (const f of fields) h.update(`${Buffer.byteLength(f)}:${f}`);
-    h.update('\n');
+    if (Array.isArray(r)) r.forEach(add);
+    else {
+      r.fields.forEach(add);
+      add(r.digest as string);
+    }
+    text.push('\n');
   }
-  return { digest: `sha256:${h.digest('hex')}`, files: pending.length, ...stats };
+  return { digest: `sha256:${createHash('sha256').update(text.join('')).digest('hex')}`, files: pending.length, ...stats };
 }
 
-async function hashAll(files: PendingFile[], memo: ChecksumMemo | undefined, stats: { filesRead: number; bytesRead: number }): Promise<void> {
-  const buf = Buffer.allocUnsafe(READ_SIZE);
+async function hashAll(tree: SourceTree, files: PendingFile[], memo: ChecksumMemo | undefined, stats: { filesRead: number; bytesRead: number }): Promise<void> {
+  let buf: Buffer | undefined;
   const breathe = breather();
   for (const file of files) {
     const key = memoKey(file.node);
@@ -103,7 +110,8 @@ async function hashAll(files: PendingFile[], memo: ChecksumMemo | undefined, sta
       file.digest = known;
       continue;
     }
-    file.digest = await hashFile(file.abs, buf, stats, breathe);
+    buf ??= Buffer.allocUnsafe(READ_SIZE);
+    file.digest = await hashFile(tree.abs(file.rel), buf, stats, breathe);
     memo?.set(key, file.digest);
   }
 }

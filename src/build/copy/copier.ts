@@ -43,7 +43,7 @@ export class Copier {
   async copyDir(item: CopyItem, target: readonly string[], exclude: PatternMatcher | undefined, fresh = false): Promise<void> {
     const created = new Map<string, boolean>([['', fresh]]);
     const breathe = breather();
-    for await (const ev of walkItem(this.tree, item, exclude)) {
+    for (const ev of await walkItem(this.tree, item, exclude)) {
       await breathe();
       const parts = [...target, ...ev.rel.split('/')];
       if (ev.kind === 'enter') {

@@ -35,6 +35,9 @@ export interface SourceTree {
   readdir(rel: string): Promise<string[]>;
   /** Where `rel` lives on disk. */
   abs(rel: string): string;
+  /** lstat and readdir without a promise, for a tree held in memory (the context). */
+  lstatSync?(rel: string): SourceNode | undefined;
+  readdirSync?(rel: string): string[];
 }
 
 const S_IFMT = 0o170000;
@@ -127,10 +130,18 @@ class ContextTree implements SourceTree {
   }
 
   async lstat(rel: string): Promise<SourceNode | undefined> {
-    return rel === '' ? this.rootNode : this.nodes.get(rel);
+    return this.lstatSync(rel);
   }
 
   async readdir(rel: string): Promise<string[]> {
+    return this.readdirSync(rel);
+  }
+
+  lstatSync(rel: string): SourceNode | undefined {
+    return rel === '' ? this.rootNode : this.nodes.get(rel);
+  }
+
+  readdirSync(rel: string): string[] {
     return this.children.get(rel) ?? [];
   }
 
@@ -139,14 +150,23 @@ class ContextTree implements SourceTree {
   }
 }
 
+/** A build's context listing and the tree made of it: every COPY of the build reads the same one. */
+const contextTrees = new WeakMap<readonly ContextEntry[], ContextTree>();
+
 export async function openSourceTree(source: CopySource): Promise<SourceTree> {
   const root = path.resolve(source.dir);
+  if (source.kind === 'context') {
+    const known = contextTrees.get(source.entries);
+    if (known?.root === root) return known;
+  }
   const rootNode = await lstatNode(root);
   if (rootNode?.type !== 'dir') {
     throw new BerthError('NOT_FOUND', `copy source ${root} is not a directory`);
   }
   if (source.kind === 'dir') return new DirTree(root);
-  return new ContextTree(root, { ...rootNode, uid: 0, gid: 0 }, source.entries);
+  const tree = new ContextTree(root, { ...rootNode, uid: 0, gid: 0 }, source.entries);
+  contextTrees.set(source.entries, tree);
+  return tree;
 }
 
 /** Resolves `parts` inside the tree, following symlinks (the last one only when `followFinal`) scoped to its root. */

@@ -6,9 +6,10 @@ import { isRemoteContext } from '../../api/remote-url.ts';
 import { globalOptions } from '../globals.ts';
 import { PlainProgress } from '../progress-plain.ts';
 import type { CheckReport } from '../../api/check-build.ts';
-import type { BuildImageOptions } from '../../api/build-image.ts';
+import type { BuildImageOptions, BuildImageResult } from '../../api/build-image.ts';
 import { BerthError } from '../../util/errors.ts';
 import { collect, parseKeyValues } from '../options.ts';
+import { ENGINE_BUILTINS, tuneRuntime } from '../runtime-tuning.ts';
 import { readStdinText } from '../stdin.ts';
 import { printLine } from '../stdout-line.ts';
 
@@ -133,7 +134,7 @@ async function runBuildIn(opts: BuildOptions, root: string, dockerfileText: stri
     };
     // An up-to-date build needs neither the engine nor its code: that is loaded only for a real build.
     const learned: ReplayMiss = {};
-    const result = (await replayBuild(root, request, learned)) ?? await (await import('../../api/build-image.ts')).buildImageFully(root, request, learned);
+    const result = (await replayBuild(root, request, learned)) ?? await buildWithEngine(root, request, learned);
     if (progress) {
       const done = progress.vertex('exporting to image');
       done([`writing image ${result.id}`, ...result.tags.map((t) => `naming to ${t}`)]);
@@ -148,6 +149,11 @@ async function runBuildIn(opts: BuildOptions, root: string, dockerfileText: stri
     process.off('SIGTERM', onSignal);
     if (progress && 'finish' in progress) progress.finish();
   }
+}
+
+async function buildWithEngine(root: string, request: BuildImageOptions, learned: ReplayMiss): Promise<BuildImageResult> {
+  tuneRuntime(ENGINE_BUILTINS);
+  return (await import('../../api/build-image.ts')).buildImageFully(root, request, learned);
 }
 
 function parseLabels(pairs: readonly string[]): Record<string, string> {

@@ -3,8 +3,8 @@ import { BerthError } from '../../util/errors.ts';
 
 /**
  * This berth's own command line (node, its flags such as `--import tsx`, and the script), for the
- * container supervisor. Without bin/berth's start-up tuning: a supervisor lives as long as its
- * container and copies all of its output, work the optimizing compiler pays back.
+ * container supervisor. Without start-up tuning flags if berth was started with them: a supervisor
+ * lives as long as its container and copies all of its output, work the optimizing compiler pays back.
  */
 export function berthCommand(): string[] {
   const startupOnly = new Set(['--no-opt', '--max-semi-space-size=1']);
