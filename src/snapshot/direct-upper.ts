@@ -17,7 +17,7 @@ interface Ancestor {
 
 function lstatOrUndefined(abs: string): Stats | undefined {
   try {
-    return lstatSync(abs);
+    return lstatSync(abs, { throwIfNoEntry: false });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;

@@ -45,8 +45,11 @@ export async function copyFiles(opts: CopyOptions): Promise<CopyResult> {
 
   for (const item of items) {
     if (excludedTopLevel(selection, item)) continue;
-    await dest.mkdirAll(dirSyntax ? parts : parts.slice(0, -1), dirMode, owner);
+    const parent = await dest.mkdirAllReporting(dirSyntax ? parts : parts.slice(0, -1), dirMode, owner);
     const target = await dest.resolve(parts, true);
+    // `COPY dir/ /new/`: the directory just made for this item holds nothing yet, so its files
+    // need no check for something to replace.
+    const emptyTarget = dirSyntax && parent.created && parent.resolved.join('/') === target.join('/');
     if (opts.add?.extractArchives && item.node.type === 'file') {
       const prepare = (): Promise<string[]> => dest.mkdirAll(target, 0o755, owner);
       if (await unpackIfArchive(tree.abs(item.path), dest, prepare, opts.chown, warnings)) continue;
@@ -55,7 +58,7 @@ export async function copyFiles(opts: CopyOptions): Promise<CopyResult> {
     if (item.node.type === 'dir') {
       if (existing === undefined) await dest.mkdirAll(target, dirMode, owner);
       else if (!existing.isDirectory()) throw dest.notDirectory(target);
-      await copier.copyDir(item, target, selection.exclude, existing === undefined);
+      await copier.copyDir(item, target, selection.exclude, existing === undefined || emptyTarget);
       // fsutil restores the copied directory's times on the target after filling it.
       await dest.setDirTimes(target, item.node.mtimeNs);
     } else {

@@ -36,9 +36,10 @@ export async function lstatOrUndefined(abs: string): Promise<Stats | undefined> 
   return lstatSyncOrUndefined(abs);
 }
 
+/** Without an exception for a missing path: node builds a full Error (stack and all) for each. */
 function lstatSyncOrUndefined(abs: string): Stats | undefined {
   try {
-    return lstatSync(abs);
+    return lstatSync(abs, { throwIfNoEntry: false });
   } catch (e) {
     if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') return undefined;
     throw e;
@@ -99,11 +100,18 @@ export class DestFs {
    * components are created with `mode` and `owner` (fsutil's MkdirAll). Returns the resolved path.
    */
   async mkdirAll(parts: readonly string[], mode: number, owner: Owner): Promise<string[]> {
+    return (await this.mkdirAllReporting(parts, mode, owner)).resolved;
+  }
+
+  /** mkdirAll, also saying whether this call created the directory itself (so it is empty). */
+  async mkdirAllReporting(parts: readonly string[], mode: number, owner: Owner): Promise<{ resolved: string[]; created: boolean }> {
     const resolved = await this.resolve(parts, true);
+    let created = false;
     for (let i = 1; i <= resolved.length; i++) {
       const sub = resolved.slice(0, i);
       const abs = this.abs(sub);
       const st = lstatSyncOrUndefined(abs);
+      created = false;
       if (st?.isDirectory()) continue;
       if (st !== undefined) throw this.notDirectory(sub);
       try {
@@ -113,9 +121,10 @@ export class DestFs {
         if (!lstatSyncOrUndefined(abs)?.isDirectory()) throw this.notDirectory(sub);
         continue;
       }
+      created = true;
       await this.setDirMeta(sub, { owner, mode, mtimeNs: -1n });
     }
-    return resolved;
+    return { resolved, created };
   }
 
   notDirectory(parts: readonly string[]): BerthError {
