@@ -5,12 +5,16 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContainerRun, CopyRequest, EngineDeps } from '../build/index.ts';
-import { contentChecksum, copyFiles, type ChecksumMemo, type CopySource } from '../build/copy/index.ts';
+import { contentChecksum, copyFiles, type ChecksumMemo, type ChecksumResult, type CopySource } from '../build/copy/index.ts';
 import type { ContextEntry } from '../context/index.ts';
 import type { Store } from '../store/index.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
 
 const NETWORK = { default: 'isolated', none: 'none', host: 'host' } as const;
+
+/** The checksum memo is rewritten once a build hashed this many bytes, or 1/REWRITE_RATIO of its entries. */
+const WRITE_AFTER_BYTES = 1 << 20;
+const REWRITE_RATIO = 8;
 
 export interface BuildPorts {
   runContainer(run: ContainerRun): Promise<number>;
@@ -38,6 +42,14 @@ export function buildPorts(store: Store, contextDir: string, entries: () => Prom
   /** Keys this build looked up: what the memo keeps when it is written back. */
   const used = new Set<string>();
   let dirty = false;
+  /** What this build's checksums had to read (files not in the memo). */
+  const read = { files: 0, bytes: 0 };
+  const counted = async (pending: Promise<ChecksumResult>): Promise<ChecksumResult> => {
+    const r = await pending;
+    read.files += r.filesRead;
+    read.bytes += r.bytesRead;
+    return r;
+  };
   const loadMemo = async (): Promise<ChecksumMemo> => {
     memo ??= new Map(Object.entries(parseMemo(await readFile(memoFile, 'utf8').catch(() => '{}'))));
     const m = memo;
@@ -86,7 +98,7 @@ export function buildPorts(store: Store, contextDir: string, entries: () => Prom
     },
     contextMount: {
       async checksum(source) {
-        return (await contentChecksum({ source: await sourceOf(contextRequest), sources: [source], memo: await loadMemo() })).digest;
+        return (await counted(contentChecksum({ source: await sourceOf(contextRequest), sources: [source], memo: await loadMemo() }))).digest;
       },
       async copy(source, dest) {
         await copyFiles({
@@ -95,14 +107,18 @@ export function buildPorts(store: Store, contextDir: string, entries: () => Prom
       },
     },
     async checksum(req) {
-      const r = await contentChecksum({ ...select(req), source: await sourceOf(req), memo: await loadMemo() });
+      const r = await counted(contentChecksum({ ...select(req), source: await sourceOf(req), memo: await loadMemo() }));
       return r.digest;
     },
     async flush() {
       if (!memo || ephemeral) return;
       // Entries of files that changed or went away stay until they are half the memo, then go.
       const stale = memo.size - used.size;
-      if (!dirty && stale <= used.size) return;
+      // New digests are written back when hashing those files again would cost about as much as
+      // rewriting the whole memo: after one source file of a large context is edited, its next
+      // build hashes that file again rather than this one rewriting every digest.
+      const worthWriting = dirty && (read.bytes >= WRITE_AFTER_BYTES || read.files * REWRITE_RATIO >= memo.size);
+      if (!worthWriting && stale <= used.size) return;
       const kept = stale > used.size ? [...used].filter((k) => memo!.has(k)).map((k) => [k, memo!.get(k)!]) : [...memo];
       await mkdir(path.dirname(memoFile), { recursive: true });
       await writeFileAtomic(memoFile, JSON.stringify(Object.fromEntries(kept)), store.layout.tmpDir, { durable: false });
