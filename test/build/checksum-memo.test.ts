@@ -51,7 +51,7 @@ describe('the checksum memo is rewritten only when that saves work', { skip: roo
     const file = await memoFile();
     const written = await readFile(file, 'utf8');
     assert.equal(Object.keys(JSON.parse(written) as object).length, FILES, 'a digest per file read');
-    const writtenAt = (await stat(file)).mtimeNs;
+    const writtenAt = (await stat(file, { bigint: true })).mtimeNs;
 
     await writeFile(path.join(ctx, 'src', 'f3.txt'), 'edited\n');
     const second = await build();
@@ -60,7 +60,7 @@ describe('the checksum memo is rewritten only when that saves work', { skip: roo
     const layers = (await storedImage(store, 'memo/ck:1')).manifest.layers;
     assert.equal(archiveMember(blobFile(store, layers.at(-1)!.digest), 'app/f3.txt').toString(), 'edited\n', 'the new content is in the layer');
     assert.equal(await readFile(file, 'utf8'), written, 'one new digest of 80: the memo is left as it was');
-    assert.equal((await stat(file)).mtimeNs, writtenAt);
+    assert.equal((await stat(file, { bigint: true })).mtimeNs, writtenAt);
 
     // The next build hashes f3 again (not in the memo) and gets the same image from the cache.
     const third = await build();
