@@ -150,11 +150,17 @@ class Chunks {
     return n;
   }
 
-  /** Reads up to `max` bytes of `fd` into the free space; returns how many (0 at end of file). */
-  read(fd: number, max: number): number {
-    const n = readSync(fd, this.buf, this.used, Math.min(max, CHUNK - this.used), null);
+  /**
+   * Reads up to `max` bytes of `fd` into the free space: how many (0 at end of file). Where the
+   * space allows it asks for one byte more, not kept: getting it means the file is longer than
+   * `max`; getting less than asked means the file ended (`atEnd`), with no read of its own to tell.
+   */
+  read(fd: number, max: number): { n: number; longer: boolean; atEnd: boolean } {
+    const ask = Math.min(max + 1, CHUNK - this.used);
+    const got = readSync(fd, this.buf, this.used, ask, null);
+    const n = Math.min(got, max);
     this.used += n;
-    return n;
+    return { n, longer: got > max, atEnd: got < ask };
   }
 
   /** Whether `fd` has anything left to read (one byte, read aside). */
@@ -186,16 +192,23 @@ async function* tarChunks(root: string, opts: DiffDirOptions, out = new Chunks()
     yield* add(out, encodeHeader(header));
     if (entry.file === undefined) continue;
     const fd = openSync(entry.file, READ_FLAGS);
+    const longer = (): BerthError => new BerthError('INVALID_ARGUMENT', `entry '${header.name}': body is longer than its declared size ${header.size}`);
     try {
-      for (let left = header.size; left > 0;) {
-        const n = out.read(fd, left);
-        if (n === 0) {
+      for (let left = header.size; ;) {
+        if (left === 0) {
+          // The last read could not look past the body (the chunk filled up, or an empty file).
+          if (out.more(fd)) throw longer();
+          break;
+        }
+        const r = out.read(fd, left);
+        if (r.longer) throw longer();
+        if (r.n === 0) {
           throw new BerthError('INVALID_ARGUMENT', `entry '${header.name}': body has ${header.size - left} bytes but its declared size is ${header.size}`);
         }
-        left -= n;
+        left -= r.n;
         if (out.full) yield out.take();
+        if (left === 0 && r.atEnd) break;
       }
-      if (out.more(fd)) throw new BerthError('INVALID_ARGUMENT', `entry '${header.name}': body is longer than its declared size ${header.size}`);
     } finally {
       closeSync(fd);
     }
