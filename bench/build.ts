@@ -34,7 +34,7 @@ interface ScenarioResult {
 
 const { values: flags } = parseArgs({
   options: {
-    runs: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '9' },
     'cold-runs': { type: 'string', default: '3' },
     scenario: { type: 'string', multiple: true },
     tool: { type: 'string', multiple: true },
