@@ -56,9 +56,10 @@ export class Refs {
       const doc = await this.read();
       const before = JSON.stringify(doc);
       const result = await fn(doc);
-      if (JSON.stringify(doc) !== before) {
-        await writeFileAtomic(this.layout.refsFile, JSON.stringify(doc, null, 1) + '\n', this.layout.tmpDir);
-      }
+      // Compact: the document grows with every image a store keeps (dangling ones included), and
+      // each update rewrites it whole; indented, a record took three times the bytes.
+      const after = JSON.stringify(doc);
+      if (after !== before) await writeFileAtomic(this.layout.refsFile, `${after}\n`, this.layout.tmpDir);
       return result;
     });
   }
