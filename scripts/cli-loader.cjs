@@ -26,7 +26,7 @@ const cacheDir = path.join(__dirname, '.code-cache');
 // No optimizing compiler (a short run never pays its code and feedback back) and a 1 MB young
 // generation that GC reuses instead of growing into fresh pages: on VMs where the first touch of a
 // page is expensive (~15 us here) that is a fifth of a rebuild. Both are read by V8 as it runs.
-const TUNING = '--no-opt --semi-space-growth-factor=1';
+const TUNING = '--no-turbofan --semi-space-growth-factor=1';
 let tuned = false;
 
 /** Node's version and the V8 flags decide whether V8 accepts a cache: files are named by both (FNV-1a). */
