@@ -111,7 +111,7 @@ async function hashAll(tree: SourceTree, files: PendingFile[], memo: ChecksumMem
       continue;
     }
     buf ??= Buffer.allocUnsafe(READ_SIZE);
-    file.digest = await hashFile(tree.abs(file.rel), buf, stats, breathe);
+    file.digest = await hashFile(tree.abs(file.rel), file.node.size, buf, stats, breathe);
     memo?.set(key, file.digest);
   }
 }
@@ -125,13 +125,15 @@ const READ_SIZE = 1 << 20;
  * where an awaited open/read/close per file costs several times the hashing. The event loop still
  * gets a turn every few milliseconds (progress output, Ctrl-C).
  */
-async function hashFile(abs: string, buf: Buffer, stats: { filesRead: number; bytesRead: number }, breathe: () => Promise<void>): Promise<string> {
+async function hashFile(abs: string, size: number, buf: Buffer, stats: { filesRead: number; bytesRead: number }, breathe: () => Promise<void>): Promise<string> {
   const fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const h = createHash('sha256');
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
+    // Read to the end; a short read once the size the walk saw is reached is the end (no extra
+    // read to find it), one before that (a FUSE file system may give those) is not.
+    for (let n = -1, total = 0; n !== 0 && !(n >= 0 && n < buf.length && total >= size);) {
+      n = readSync(fd, buf, 0, buf.length, null);
+      total += n;
       h.update(buf.subarray(0, n));
       stats.bytesRead += n;
       await breathe();

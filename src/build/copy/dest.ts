@@ -187,7 +187,11 @@ export class DestFs {
       if (!fstatSync(src).isFile()) return false;
       const dst = openSync(this.abs(parts), CREATE_NEW, 0o600);
       try {
-        for (let n; (n = readSync(src, buf, 0, buf.length, null)) > 0;) {
+        // Read to the end; a short read once the size the walk saw is reached is the end (no
+        // extra read to find it), one before that (a FUSE file system may give those) is not.
+        for (let n = -1, total = 0; n !== 0 && !(n >= 0 && n < buf.length && total >= size);) {
+          n = readSync(src, buf, 0, buf.length, null);
+          total += n;
           for (let off = 0; off < n;) off += writeSync(dst, buf, off, n - off);
         }
         fchownSync(dst, meta.owner.uid, meta.owner.gid);
