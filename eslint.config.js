@@ -21,6 +21,13 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     ignores: ['src/cli/**'],
-    rules: { 'no-console': 'error' },
+    rules: {
+      'no-console': 'error',
+      // node's recursive mkdir never returns where mkdir(2) says ENOENT under an existing parent (procfs).
+      'no-restricted-syntax': ['error', {
+        selector: "CallExpression[callee.name=/^mkdir(Sync)?$/] Property[key.name='recursive']",
+        message: 'use makeDirs (src/util/make-dirs.ts): node\'s recursive mkdir can loop forever',
+      }],
+    },
   },
 );

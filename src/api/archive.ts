@@ -1,6 +1,5 @@
 // `berth save` and `berth load`: image archives docker and the OCI tools read and write.
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { lstat, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,6 +7,7 @@ import { saveArchive, type SaveEntry } from '../exporters/save-archive.ts';
 import { parseAnyReference } from '../oci/index.ts';
 import { loadArchive as loadIntoStore, type Store } from '../store/index.ts';
 import { tempName } from '../util/atomic-file.ts';
+import { BerthError } from '../util/errors.ts';
 import { familiar, openStore, resolveImage } from './image-resolve.ts';
 
 /** docker's rules: a name with a tag saves that tag; a bare repository saves all its tags; an ID saves no tag. */
@@ -32,13 +32,33 @@ export async function saveImages(root: string, names: readonly string[], out: Wr
   await store.write(() => pipeline(saveArchive(store, entries), out));
 }
 
-/** Writes the archive to a temp file beside `file` and renames it: a failed save leaves no partial file. */
+/**
+ * Writes the archive to a temp file beside `file` and renames it: a failed save leaves no partial
+ * file. The output path is checked and the temp file opened before any image is read, as docker
+ * does, so a bad `-o` is a clear error rather than a failed write stream.
+ */
 export async function saveImagesToFile(root: string, names: readonly string[], file: string): Promise<void> {
-  const tmp = tempName(path.dirname(path.resolve(file)), 'save');
+  const target = path.resolve(file);
+  const dir = path.dirname(target);
+  const dirStat = await stat(dir).catch(() => undefined);
+  if (!dirStat?.isDirectory()) {
+    throw new BerthError('INVALID_ARGUMENT', `invalid output path: directory "${dir}" does not exist`, { hint: 'create the directory first, or write to another path' });
+  }
+  if ((await lstat(target).catch(() => undefined))?.isDirectory()) {
+    throw new BerthError('INVALID_ARGUMENT', `invalid output path: "${file}" is a directory`, { hint: 'name a file inside it, e.g. -o ' + path.join(file, 'images.tar') });
+  }
+  const tmp = tempName(dir, 'save');
+  let handle: FileHandle;
   try {
-    await saveImages(root, names, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
-    await rename(tmp, file);
+    handle = await open(tmp, 'wx', 0o644);
+  } catch (e) {
+    throw new BerthError('INVALID_ARGUMENT', `cannot write to ${dir}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    await saveImages(root, names, handle.createWriteStream());
+    await rename(tmp, target);
   } finally {
+    await handle.close().catch(() => undefined);
     await rm(tmp, { force: true });
   }
 }

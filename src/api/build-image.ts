@@ -1,7 +1,5 @@
 // `berth build`: plan the Dockerfile, run the engine with the real ports (store, runc, context
 // copies), write the image and tag it. Nothing is tagged unless the whole build succeeded.
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { finalizeImage, runEngine, type BuildEvent, type CopyRequest, type LayerCompressionOptions, type LayerRef, type ResolvedImage } from '../build/index.ts';
 import { readIgnoreFile, walkContext, type ContextEntry } from '../context/index.ts';
 import { manifestFor } from '../image/new-image.ts';
@@ -10,6 +8,7 @@ import { loadDockerfile, sourceDateEpoch, targetPlatform } from '../plan/index.t
 import { checkPlatforms, layerCompressionOf, warnForeignBase } from './build-finish.ts';
 import type { Store } from '../store/index.ts';
 import { BerthError } from '../util/errors.ts';
+import { writeIidFile } from './iid-file.ts';
 import { readDockerfile } from './read-dockerfile.ts';
 import { normalizeName, openStore, resolveImage } from './image-resolve.ts';
 import { buildPorts } from './build-ports.ts';
@@ -168,7 +167,7 @@ export async function buildImageFully(root: string, opts: BuildImageOptions, lea
       ports.flush(),
     ]);
     for (const o of outputs) await writeOutput(store, image!, o, tags, opts.outputStream);
-    if (opts.iidfile) await writeFile(path.resolve(opts.iidfile), built.configDigest);
+    if (opts.iidfile) await writeIidFile(opts.iidfile, built.configDigest);
     await recordBuild({
       store, opts, file, text, context: entries ? { entries: await entries, walkStartNs } : undefined, images: resolved, step: result.key,
       manifest: built.manifestDigest, config: built.configDigest, diffSizes: final.layers.map((l) => l.diffSize), events: shown,

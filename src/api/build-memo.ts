@@ -9,7 +9,7 @@
 // What is never memoized: --no-cache, --pull, -o outputs, secrets and ssh (read at every build),
 // --build-context, contexts berth unpacked itself (stdin, URLs), and Dockerfiles whose ADD fetches
 // (a URL or git source, or a source named through a variable), in the file or in a base's ONBUILD.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildEvent } from '../build/types.ts';
 import { CacheIndex } from '../cache/index.ts';
@@ -20,8 +20,10 @@ import type { Store } from '../store/index.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
 import type { BuildImageOptions } from './build-image.ts';
 import { normalizeName, openStore, resolveImage } from './image-resolve.ts';
+import { writeIidFile } from './iid-file.ts';
 import { readDockerfile } from './read-dockerfile.ts';
 import { version } from './version.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 /** The options a memo is about: those that can change the result, or rule the memo out. */
 export type MemoOptions = Pick<BuildImageOptions, 'contextDir' | 'dockerfile' | 'dockerfileText' | 'buildArgs' | 'target' | 'tags' | 'noCache' | 'network'
@@ -154,7 +156,7 @@ export async function recordBuild(r: BuildRecording): Promise<void> {
       v: 2, key, context: r.context ? contextFingerprint(r.context.entries) : null, images: [...r.images], step: r.step,
       manifest: r.manifest, config: r.config, diffSizes: r.diffSizes, events: [...r.events],
     };
-    await mkdir(dir, { recursive: true });
+    await makeDirs(dir);
     await writeFileAtomic(file, JSON.stringify(record), r.store.layout.tmpDir, { durable: false });
   } catch {
     // no memo: the next build runs the engine
@@ -225,6 +227,6 @@ export async function replayBuild(root: string, opts: MemoOptions, miss: ReplayM
       emit({ type: 'step-done', id: e.id, ms: 0 });
     }
   }
-  if (opts.iidfile) await writeFile(path.resolve(opts.iidfile), record.config);
+  if (opts.iidfile) await writeIidFile(opts.iidfile, record.config);
   return { id: record.config, tags };
 }

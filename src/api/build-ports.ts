@@ -2,13 +2,14 @@
 // COPY/ADD, and a persisted checksum memo so a no-op rebuild stats the context instead of reading it
 // (one memo file per context directory, holding the digests of the files its builds read).
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContainerRun, CopyRequest, EngineDeps } from '../build/index.ts';
 import { contentChecksum, copyFiles, type ChecksumMemo, type ChecksumResult, type CopySource } from '../build/copy/index.ts';
 import type { ContextEntry } from '../context/index.ts';
 import type { Store } from '../store/index.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 const NETWORK = { default: 'isolated', none: 'none', host: 'host' } as const;
 
@@ -120,7 +121,7 @@ export function buildPorts(store: Store, contextDir: string, entries: () => Prom
       const worthWriting = dirty && (read.bytes >= WRITE_AFTER_BYTES || read.files * REWRITE_RATIO >= memo.size);
       if (!worthWriting && stale <= used.size) return;
       const kept = stale > used.size ? [...used].filter((k) => memo!.has(k)).map((k) => [k, memo!.get(k)!]) : [...memo];
-      await mkdir(path.dirname(memoFile), { recursive: true });
+      await makeDirs(path.dirname(memoFile));
       await writeFileAtomic(memoFile, JSON.stringify(Object.fromEntries(kept)), store.layout.tmpDir, { durable: false });
     },
   };

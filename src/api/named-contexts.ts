@@ -5,7 +5,7 @@
 // (read as a build context: its .dockerignore applies, owners are 0:0), so every reader of images
 // handles it unchanged and its identity is its content.
 import { createHash } from 'node:crypto';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageResolver, ResolvedImage } from '../build/index.ts';
 import { copyFiles } from '../build/copy/index.ts';
@@ -14,6 +14,7 @@ import type { ImageConfig } from '../oci/index.ts';
 import { commitLayerDir, type Store } from '../store/index.ts';
 import { tempName } from '../util/atomic-file.ts';
 import { BerthError } from '../util/errors.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 export type NamedContext = { kind: 'dir'; dir: string } | { kind: 'image'; ref: string };
 
@@ -55,7 +56,7 @@ async function directoryImage(store: Store, name: string, dir: string): Promise<
   const entries = await walkContext(dir, ignore.rules);
   const work = tempName(store.layout.tmpDir, 'named-context');
   const upper = path.join(work, 'upper');
-  await mkdir(upper, { recursive: true, mode: 0o755 });
+  await makeDirs(upper, 0o755);
   try {
     await copyFiles({ source: { kind: 'context', dir, entries }, sources: ['.'], dest: '/', workdir: '/', destRoot: upper });
     const layer = await commitLayerDir(store.blobs, upper);

@@ -1,11 +1,12 @@
 // What pulls and pushes share in the api: registry settings and credentials from the caller's
 // options, and the record of where stored blobs came from (`<root>/registry/sources.json`), which
 // lets a push mount a blob from the repository it was pulled from instead of uploading it.
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadRegistrySettings, type CredentialLookup, type RegistryEvent, type RegistrySettings } from '../registry/index.ts';
 import type { Store } from '../store/index.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 export interface RegistryCallOptions {
   /** Extra settings on top of the config file and environment (e.g. `--insecure-registry`). */
@@ -46,7 +47,7 @@ export async function recordSources(store: Store, name: string, digests: readonl
       if (!list.includes(name)) list.unshift(name);
       list.splice(8);
     }
-    await mkdir(path.dirname(sourcesFile(store)), { recursive: true });
+    await makeDirs(path.dirname(sourcesFile(store)));
     await writeFileAtomic(sourcesFile(store), JSON.stringify(doc), store.layout.tmpDir);
   });
 }

@@ -2,7 +2,7 @@
 // first (as docker does), into the store so a second push finds them, and the manifest pushed then
 // names the compressed blobs; loaded and pulled images go byte for byte, so their digest stays.
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream';
 import { createCompressStream, HashTap } from '../layer/index.ts';
@@ -14,6 +14,7 @@ import { BerthError } from '../util/errors.ts';
 import { openStore } from './image-resolve.ts';
 import { credentialLookup } from '../registry/credentials.ts';
 import { readSources, recordSources, settingsFrom, type RegistryCallOptions } from './registry-common.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 export interface PushImageOptions extends RegistryCallOptions {
   /** Push every local tag of the repository. */
@@ -55,7 +56,7 @@ async function writeMemo(store: Store, memo: GzipMemo): Promise<void> {
   await store.locks.with('hints', 'exclusive', async () => {
     const merged = new Map([...await readMemo(store), ...memo]);
     const kept = [...merged].filter(([u, g]) => live.has(u) && live.has(g.digest));
-    await mkdir(path.dirname(memoFile(store)), { recursive: true });
+    await makeDirs(path.dirname(memoFile(store)));
     await writeFileAtomic(memoFile(store), JSON.stringify(Object.fromEntries(kept)), store.layout.tmpDir);
   });
 }

@@ -2,7 +2,7 @@
 // tar archive of the whole context (plain, gzip, bzip2, xz or zstd), told apart by content as docker
 // does. Both land in a temp dir under the store's tmp, which a killed berth's successor removes.
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,6 +12,7 @@ import { unpackIfArchive } from '../build/copy/unpack.ts';
 import { tempName } from '../util/atomic-file.ts';
 import { BerthError } from '../util/errors.ts';
 import { openStore } from './image-resolve.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 /** docker reads at most this much of a Dockerfile given on stdin (its own limit is on the whole context). */
 const MAX_DOCKERFILE_BYTES = 16 << 20;
@@ -42,7 +43,7 @@ export async function contextFromStream(root: string, input: Readable, dockerfil
   try {
     const contextDir = path.join(dir, 'context');
     const received = path.join(dir, 'stdin');
-    await mkdir(contextDir, { recursive: true, mode: 0o700 });
+    await makeDirs(contextDir, 0o700);
     await pipeline(input, createWriteStream(received, { mode: 0o600 }));
     const warnings: string[] = [];
     if (await unpackIfArchive(received, new DestFs(contextDir), async () => [], undefined, warnings)) {

@@ -1,11 +1,12 @@
 // Running a filesystem-changing step: stack the parent layers, let the step write into a fresh
 // upper dir, and commit that upper dir as the step's layer (it already is the diff) — or no layer
 // when the step changed nothing, unless the step always makes one (WORKDIR, as in BuildKit).
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { prepareDirectUpper, prepareSnapshot } from '../snapshot/index.ts';
 import { commitLayerDir, type Store } from '../store/index.ts';
 import { tempName } from '../util/atomic-file.ts';
 import type { BuildState, LayerRef } from './types.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 export interface FsStepOptions {
   alwaysLayer?: boolean;
@@ -19,7 +20,7 @@ export interface FsStepOptions {
 
 export async function runFsStep(store: Store, state: BuildState, body: (root: string) => Promise<void>, opts: FsStepOptions = {}): Promise<LayerRef | null> {
   const work = tempName(store.layout.tmpDir, 'step');
-  await mkdir(work, { recursive: true });
+  await makeDirs(work);
   try {
     const lowers: string[] = [];
     for (const l of state.layers) lowers.push(await store.snapshots.ensure(l.diffId, l.digest));

@@ -4,7 +4,7 @@
 // the content. The step's cache key is the content's digest, so an unchanged file stays cached.
 import { createHash } from 'node:crypto';
 import { createWriteStream, rmSync } from 'node:fs';
-import { chmod, mkdir, utimes } from 'node:fs/promises';
+import { chmod, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,6 +12,7 @@ import { Transform } from 'node:stream';
 import { tempName } from '../util/atomic-file.ts';
 import { LazyAgent, undici } from '../util/lazy-undici.ts';
 import { BerthError } from '../util/errors.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 export interface UrlFile {
   url: string;
@@ -60,7 +61,7 @@ export async function fetchUrlSource(source: string, tmpRoot: string, checksum: 
   };
   process.once('exit', dispose);
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await makeDirs(dir, 0o700);
     const idle = new AbortController();
     let timer = setTimeout(() => idle.abort(), IDLE_MS);
     const touch = (): void => { clearTimeout(timer); timer = setTimeout(() => idle.abort(), IDLE_MS); };

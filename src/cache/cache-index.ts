@@ -1,8 +1,9 @@
 // The build cache index: step key → the build state after that step. Disposable and rebuildable:
 // a record whose blobs are gone is a miss, never an error; the blobs in the store are the truth.
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-file.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 export class CacheIndex<T> {
   constructor(private readonly dir: string, private readonly tmpDir: string) {}
@@ -20,7 +21,7 @@ export class CacheIndex<T> {
   }
 
   async put(key: string, value: T): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await makeDirs(this.dir);
     await writeFileAtomic(this.file(key), JSON.stringify(value), this.tmpDir, { durable: false });
   }
 

@@ -1,10 +1,11 @@
 // A container's record on disk: ROOT/containers/<id>/config.json in docker inspect's shape, replaced atomically; lookup by ID prefix or name.
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { PortForward } from '../runtime/index.ts';
 import type { Store } from '../store/index.ts';
 import { processAlive, writeFileAtomic } from '../util/atomic-file.ts';
 import { BerthError } from '../util/errors.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 export type ContainerStatus = 'created' | 'running' | 'exited';
 
@@ -92,13 +93,13 @@ export class ContainerRecords {
 
   /** Changes to records are made under this lock, so two processes never give out one name twice. */
   async locked<T>(fn: () => Promise<T>): Promise<T> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await makeDirs(this.dir, 0o700);
     return this.store.locks.with('containers', 'exclusive', fn);
   }
 
   async write(rec: ContainerRecord): Promise<void> {
     const dir = this.containerDir(rec.Id);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await makeDirs(dir, 0o700);
     await writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(rec, null, 2) + '\n');
   }
 

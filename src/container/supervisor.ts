@@ -1,6 +1,5 @@
 // The supervisor of one container (berth re-executed detached, as conmon or containerd-shim): mounts its rootfs, runs it with runc, logs its output, records its exit.
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -13,6 +12,7 @@ import { JsonLog } from './json-log.ts';
 import { clearRunLeftovers } from './leftovers.ts';
 import { freePort } from './ports.ts';
 import { ContainerRecords, processStartTime, supervisorAlive, type ContainerRecord } from './record.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 /** Where docker-init (tini) comes from: Debian's static build, bound read-only into the container. */
 export const INIT_BINARY = '/usr/bin/tini-static';
@@ -51,7 +51,7 @@ async function mounts(rec: ContainerRecord): Promise<ExtraMount[]> {
   for (const bind of rec.HostConfig.Binds) {
     const [source, destination, mode] = bind.split(':') as [string, string, string?];
     // docker creates a missing bind source as a directory.
-    if (!existsSync(source)) await mkdir(source, { recursive: true });
+    if (!existsSync(source)) await makeDirs(source);
     out.push({ type: 'bind', source, destination, readonly: mode === 'ro' });
   }
   if (rec.HostConfig.Init) {

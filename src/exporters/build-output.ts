@@ -1,7 +1,7 @@
 // `berth build -o`: where a built image goes besides the store — a docker/OCI archive, a tarball of
 // its root filesystem, or that filesystem unpacked into a local directory (BuildKit's exporters).
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { diffDirToTar, extractLayer } from '../layer/index.ts';
@@ -9,6 +9,7 @@ import { manifestLinks, type Store, type StoredImage } from '../store/index.ts';
 import { tempName } from '../util/atomic-file.ts';
 import { BerthError } from '../util/errors.ts';
 import { saveArchive } from './save-archive.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 export type OutputType = 'docker' | 'oci' | 'tar' | 'local';
 
@@ -90,6 +91,27 @@ async function flatten(store: Store, image: StoredImage, dir: string): Promise<v
   for (const layer of links.layers) await extractLayer(store.blobs.openRead(layer), dir, { mode: 'apply' });
 }
 
+/**
+ * The directory an output's temp file or tree goes into, beside its dest. A local output creates
+ * it (BuildKit's local exporter makes its dest with its parents); a file output needs it to exist.
+ */
+function outputError(spec: OutputSpec, why: string, cause?: unknown): BerthError {
+  const hint = `name a ${spec.type === 'local' ? 'directory' : 'file'} in a writable directory as dest=`;
+  return new BerthError('INVALID_ARGUMENT', `cannot write the output to ${spec.dest}: ${why}`, { cause, hint });
+}
+
+async function outputDir(dest: string, spec: OutputSpec): Promise<string> {
+  const dir = path.dirname(dest);
+  const fail = (why: string, cause?: unknown): BerthError => outputError(spec, why, cause);
+  if (spec.type === 'local') {
+    await makeDirs(dir).catch((e: unknown) => { throw fail((e as Error).message, e); });
+    return dir;
+  }
+  if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw fail(`directory ${dir} does not exist`);
+  if ((await stat(dest).catch(() => undefined))?.isDirectory()) throw fail('it is a directory');
+  return dir;
+}
+
 /** `stdout` receives outputs whose dest is `-` (the CLI passes its own stdout). */
 export async function writeOutput(store: Store, image: StoredImage, spec: OutputSpec, tags: readonly string[], stdout?: NodeJS.WritableStream): Promise<void> {
   if ((spec.type === 'docker' || spec.type === 'oci') && spec.dest === undefined) return; // the store already has it
@@ -100,7 +122,7 @@ export async function writeOutput(store: Store, image: StoredImage, spec: Output
       return;
     }
     const file = path.resolve(spec.dest!);
-    const tmp = tempName(path.dirname(file), 'output');
+    const tmp = tempName(await outputDir(file, spec), 'output');
     try {
       await pipeline(stream, createWriteStream(tmp, { flags: 'wx' }));
       await rename(tmp, file);
@@ -114,8 +136,8 @@ export async function writeOutput(store: Store, image: StoredImage, spec: Output
   }
   // Unpacked next to where it goes (same filesystem), then renamed into place: never half-written.
   const target = spec.type === 'local' ? path.resolve(spec.dest!) : undefined;
-  const work = target ? tempName(path.dirname(target), 'export') : tempName(store.layout.tmpDir, 'export');
-  await mkdir(work, { recursive: true });
+  const work = target ? tempName(await outputDir(target, spec), 'export') : tempName(store.layout.tmpDir, 'export');
+  await makeDirs(work).catch((e: unknown) => { throw target ? outputError(spec, (e as Error).message, e) : e; });
   try {
     await flatten(store, image, work);
     if (!target) { await toStream(diffDirToTar(work)); return; }

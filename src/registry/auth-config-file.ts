@@ -2,10 +2,11 @@
 // auth.json as files: where they are, how an `auths` key matches a registry host, and an atomic
 // rewrite that keeps every key berth does not know, the file's mode (0600 when new) and its owner.
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { chmod, chown, open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BerthError } from '../util/errors.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 /** The key docker uses for Docker Hub in `auths` and with credential helpers. */
 export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
@@ -133,7 +134,7 @@ export function decodeEntry(entry: AuthEntry): { username: string; password: str
  */
 export async function writeConfigDoc(doc: ConfigDoc): Promise<void> {
   const dir = path.dirname(doc.file);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeDirs(dir, 0o700);
   let old: { mode: number; uid: number; gid: number } | undefined;
   try {
     const st = await stat(doc.file);

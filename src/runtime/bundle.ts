@@ -7,6 +7,7 @@ import { BerthError } from '../util/errors.ts';
 import { hostsFor, resolvConfFor } from './network.ts';
 import type { RuntimeSpec } from './runtime-spec.ts';
 import type { ContainerSpec, EtcFiles, NetworkMode } from './spec.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -22,7 +23,7 @@ export function checkContainerId(id: string): string {
 
 /** Creates `<bundles>/<id>` (mode 0700; bundles defaults to `<stateRoot>/bundles`); an existing one means the id is taken. */
 export async function createBundleDir(stateRoot: string, id: string, bundles = path.join(stateRoot, 'bundles')): Promise<string> {
-  await mkdir(bundles, { recursive: true, mode: 0o700 });
+  await makeDirs(bundles, 0o700);
   const dir = path.join(bundles, checkContainerId(id));
   try {
     await mkdir(dir, { mode: 0o700 });

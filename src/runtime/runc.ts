@@ -1,7 +1,7 @@
 // runc adapter: runs one container to completion (private bundle, live output, networking, abort) and always cleans up after it.
 
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
@@ -16,6 +16,7 @@ import { checkSystemMountpoints } from './root-path.ts';
 import { addHostForward, findExecutable, isExecutable, missingSlirp4netns, startSlirp4netns, type PortForward, type Slirp4netns } from './network.ts';
 import { deleteContainer, execRunc, findRunc, runcStateDir, type RuncOptions } from './runc-cli.ts';
 import { buildRuntimeSpec, containerMounts, type ContainerSpec, type NetworkMode } from './spec.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 export interface RunOptions extends RuncOptions {
   spec: ContainerSpec;
@@ -90,7 +91,7 @@ export async function runContainer(opts: RunOptions): Promise<RunResult> {
     }
   }
   await checkSystemMountpoints(opts.spec.rootfs);
-  await mkdir(runcStateDir(opts.stateRoot), { recursive: true, mode: 0o700 });
+  await makeDirs(runcStateDir(opts.stateRoot), 0o700);
   const bundle = await createBundleDir(opts.stateRoot, id, opts.bundlesDir);
   const session: Session = {};
   try {

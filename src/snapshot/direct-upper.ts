@@ -3,10 +3,11 @@
 // overlayfs would on the first write into them. Mounting and unmounting cost two processes, and on
 // a VM every process forked from a large one makes the parent fault on each page it writes next.
 import { lstatSync, mkdirSync, utimesSync, chownSync, chmodSync, type Stats } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isOpaque, isOverlayXattr, readXattrsSync, setXattr } from '../layer/index.ts';
 import type { MutableSnapshot } from './overlay.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 interface Ancestor {
   rel: string;
@@ -69,7 +70,7 @@ export async function prepareDirectUpper(workDir: string, lowers: readonly strin
   const chain = ancestorsToCopyUp(lowers, parts);
   if (chain === undefined) return undefined;
   const upper = path.join(workDir, 'upper');
-  await mkdir(upper, { recursive: true, mode: 0o755 });
+  await makeDirs(upper, 0o755);
   for (const a of chain) {
     const dir = path.join(upper, a.rel);
     mkdirSync(dir);

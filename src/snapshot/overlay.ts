@@ -1,10 +1,11 @@
 // Mutable snapshots on overlayfs: the parent layers' unpacked dirs stacked read-only, a fresh upper
 // dir collecting every write, mounted at a merged dir the step runs in. The upper dir *is* the diff.
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { BerthError } from '../util/errors.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 const run = promisify(execFile);
 
@@ -24,12 +25,12 @@ export async function prepareSnapshot(workDir: string, lowers: readonly string[]
   const upper = path.join(workDir, 'upper');
   const work = path.join(workDir, 'work');
   const merged = path.join(workDir, 'merged');
-  await mkdir(upper, { recursive: true, mode: 0o755 });
+  await makeDirs(upper, 0o755);
   if (lowers.length === 0) {
     return { root: upper, upper, release: async () => { await rm(work, { recursive: true, force: true }); } };
   }
-  await mkdir(work, { recursive: true });
-  await mkdir(merged, { recursive: true });
+  await makeDirs(work);
+  await makeDirs(merged);
   // overlayfs lists the top layer first. A layer stacked twice (two identical diffs, such as the empty
   // layers of two WORKDIR steps) is kept at its top-most place only: overlayfs refuses a directory
   // given twice (ELOOP), and the lower copy changes nothing the upper one does not already decide.

@@ -2,11 +2,12 @@
 // expected digest and size, and only then renamed into blobs/sha256/<hex>. Memory stays flat.
 import { createHash } from 'node:crypto';
 import { createReadStream, writeSync, type ReadStream } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
+import { link, open, readdir, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { fsyncDir, tempName } from '../util/atomic-file.ts';
 import { BerthError } from '../util/errors.ts';
 import type { StoreLayout } from './layout.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
@@ -217,8 +218,8 @@ export class BlobStore {
   }
 
   async ensureDirs(): Promise<void> {
-    await mkdir(this.layout.blobsDir, { recursive: true });
-    await mkdir(this.layout.tmpDir, { recursive: true });
+    await makeDirs(this.layout.blobsDir);
+    await makeDirs(this.layout.tmpDir);
   }
 
   private digestMismatch(expected: string, actual: string): BerthError {

@@ -1,12 +1,13 @@
 // Unpacked layers: each layer extracted once into snapshots/<diff_id hex>/diff in overlayfs's own
 // whiteout form, ready to stack as a lower dir. Made in a temp dir and renamed into place, so a
 // snapshot either exists whole or not at all; a dead unpacker's temp dir goes at the next open.
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { tempName } from '../util/atomic-file.ts';
 import { BerthError } from '../util/errors.ts';
 import type { BlobStore } from './blob-store.ts';
 import type { StoreLayout } from './layout.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 export class Snapshots {
   constructor(private readonly layout: StoreLayout, private readonly blobs: BlobStore) {}
@@ -28,7 +29,7 @@ export class Snapshots {
     const work = tempName(this.layout.tmpDir, 'snapshot');
     const diff = path.join(work, 'diff');
     try {
-      await mkdir(diff, { recursive: true, mode: 0o755 });
+      await makeDirs(diff, 0o755);
       // The tar code loads when a layer is unpacked: commands that only read the store never need it.
       const { decompressLayer, extractLayer } = await import('../layer/index.ts');
       const unpacked = await decompressLayer(this.blobs.openRead(blobDigest));
@@ -37,7 +38,7 @@ export class Snapshots {
       if (digests.diffId !== diffId) {
         throw new BerthError('INVALID_IMAGE', `layer blob ${blobDigest} unpacks to ${digests.diffId}, not ${diffId}`, { hint: 'run `berth system check`' });
       }
-      await mkdir(path.dirname(dest), { recursive: true });
+      await makeDirs(path.dirname(dest));
       await rename(diff, dest).catch(async (e: NodeJS.ErrnoException) => {
         // Another process made the same snapshot meanwhile: theirs is as good as ours.
         if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e;
@@ -66,7 +67,7 @@ export class Snapshots {
   async adopt(diffId: string, dir: string): Promise<string> {
     const dest = this.dir(diffId);
     if (await this.has(diffId)) return dest;
-    await mkdir(path.dirname(dest), { recursive: true });
+    await makeDirs(path.dirname(dest));
     await rename(dir, dest).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e;
     });

@@ -1,6 +1,6 @@
 // The local image store: blobs, image records and tags under one root, safe for several berth
 // processes at once (OFD locks) and after a crash (atomic writes; dead writers' temp files removed).
-import { mkdir, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { processAlive, tempOwner } from '../util/atomic-file.ts';
 import { BerthError } from '../util/errors.ts';
@@ -11,6 +11,7 @@ import { StoreLocks } from './locks.ts';
 import { manifestLinks } from './manifest-refs.ts';
 import { Refs, type ImageRecord, type RefsDocument } from './refs.ts';
 import { Snapshots } from './snapshots.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 export interface StoredImage extends ImageRecord {
   /** Normalized references tagging this image, sorted. */
@@ -42,7 +43,7 @@ export class Store {
   static async open(root: string): Promise<Store> {
     const store = new Store(root);
     try {
-      await mkdir(store.layout.root, { recursive: true, mode: 0o700 });
+      await makeDirs(store.layout.root, 0o700);
       await store.blobs.ensureDirs();
     } catch (e) {
       throw new BerthError('INVALID_ARGUMENT', `cannot use ${store.layout.root} as berth's store: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {

@@ -72,6 +72,20 @@ describe('save and load', () => {
     assert.deepEqual(loaded, [{ id: ids.one, tags: [] }]);
   });
 
+  it('refuses a bad output path before reading any image, and leaves no file behind', async () => {
+    const out = path.join(work, 'out');
+    mkdirSync(out);
+    // Before: the write stream's open failure was an unhandled 'error' event that killed the process.
+    await assert.rejects(saveImagesToFile(src, ['demo/one:1'], path.join(work, 'no-such-dir', 'x.tar')), (e: Error & { code?: string }) =>
+      e.code === 'INVALID_ARGUMENT' && /invalid output path: directory ".*no-such-dir" does not exist/.test(e.message));
+    await assert.rejects(saveImagesToFile(src, ['demo/one:1'], out), (e: Error & { code?: string }) =>
+      e.code === 'INVALID_ARGUMENT' && /is a directory/.test(e.message));
+    await assert.rejects(saveImagesToFile(src, ['demo/nope:1'], path.join(out, 'x.tar')), /No such image: demo\/nope:1/);
+    assert.deepEqual(readdirSync(out), []);
+    await saveImagesToFile(src, ['demo/one:1'], path.join(out, 'x.tar'));
+    assert.deepEqual(readdirSync(out), ['x.tar']);
+  });
+
   it('refuses an archive that is not an image archive, recording nothing', async () => {
     const plain = path.join(work, 'plain.tar');
     execFileSync('tar', ['-C', path.join(work, 'one'), '-cf', plain, '.']);

@@ -52,4 +52,39 @@ describe('build outputs', () => {
     const loaded = await loadImages(path.join(work, 'other-store'), createReadStream(archive));
     assert.deepEqual(loaded, [{ id: r.id, tags: ['out:1'] }]);
   });
+
+  it('names a dest it cannot write, before writing anything there; a local dest gets its parents made', { timeout: 60_000 }, async () => {
+    const opts = { contextDir: ctx, network: 'none' as const, tags: ['out:2'] };
+    const bad = async (output: string, message: RegExp): Promise<void> => {
+      await assert.rejects(buildImage(root, { ...opts, outputs: [output] }), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'INVALID_ARGUMENT', e.message);
+        assert.match(e.message, message);
+        return true;
+      });
+    };
+    await bad(`type=tar,dest=${path.join(work, 'missing', 'x.tar')}`, /cannot write the output to .*missing\/x\.tar: directory .*missing does not exist/);
+    await bad(`type=docker,dest=${work}`, /cannot write the output to .*: it is a directory/);
+    // procfs answers mkdir with ENOENT under a parent that exists: node's recursive mkdir looped forever.
+    await bad('type=local,dest=/proc/berth-output-test', /cannot write the output to \/proc\/berth-output-test: ENOENT/);
+    assert.equal(existsSync(path.join(work, 'missing')), false);
+    const nested = path.join(work, 'new', 'a', 'b');
+    await buildImage(root, { ...opts, outputs: [`type=local,dest=${nested}`] });
+    assert.equal(readFileSync(path.join(nested, 'hello.txt'), 'utf8'), 'hello\n');
+  });
+
+  it('a --iidfile it cannot write is a clear error after the image is stored, from the engine and from a replay', async () => {
+    const opts = { contextDir: ctx, network: 'none' as const, tags: ['out:3'] };
+    const iid = path.join(work, 'missing', 'iid');
+    const refused = (e: Error & { code?: string }): boolean =>
+      e.code === 'INVALID_ARGUMENT' && /cannot write the image ID to --iidfile .*missing\/iid: directory .*missing does not exist/.test(e.message);
+    await assert.rejects(buildImage(root, { ...opts, iidfile: iid }), refused);
+    // A context changed within the last second is never memoized; wait so the next build records one.
+    await new Promise((r) => setTimeout(r, 1100));
+    const ok = path.join(work, 'iid');
+    const first = await buildImage(root, { ...opts, iidfile: ok });
+    assert.equal(readFileSync(ok, 'utf8'), first.id);
+    const replay = await buildImage(root, { ...opts, iidfile: ok });
+    assert.equal(replay.upToDate, true, 'the up-to-date replay writes the iidfile on its own path');
+    await assert.rejects(buildImage(root, { ...opts, iidfile: iid }), refused);
+  });
 });

@@ -194,4 +194,8 @@ describe('Store.open', () => {
     await writeFile(root, 'a file, not a directory');
     await assert.rejects(Store.open(root), isBerth('INVALID_ARGUMENT'));
   });
+
+  it('refuses a root under procfs at once (node\'s recursive mkdir looped forever there)', { timeout: 10_000 }, async () => {
+    await assert.rejects(Store.open('/proc/berth-store-test/root'), isBerth('INVALID_ARGUMENT'));
+  });
 });

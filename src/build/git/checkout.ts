@@ -1,10 +1,11 @@
 // A git source through the real `git`: the commit a ref names on the remote (the cache key of an
 // ADD of a repository), and a checkout of that commit into a directory.
 import { execFile } from 'node:child_process';
-import { lstat, mkdir, rm } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '../../util/errors.ts';
 import { isCommitId, type GitRef } from './ref.ts';
+import { makeDirs } from '../../util/make-dirs.ts';
 
 /**
  * Never ask for anything on a terminal (credentials, an ssh host key: ssh runs in batch mode unless
@@ -61,7 +62,7 @@ export async function resolveCommit(ref: GitRef, signal?: AbortSignal): Promise<
  */
 export async function checkoutCommit(ref: GitRef, commit: string, dir: string, opts: { keepGitDir: boolean; signal?: AbortSignal | undefined }): Promise<string> {
   const { signal } = opts;
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   await git(['init', '-q', dir], { signal });
   // The remote is `origin`, so relative submodule URLs resolve against it.
   await git(['-C', dir, 'remote', 'add', 'origin', ref.remote], { signal });

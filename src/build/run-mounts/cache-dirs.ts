@@ -6,11 +6,12 @@
 // directory), `locked` holds it exclusive (a second build waits for the first one's step to end),
 // `private` takes the first instance nobody uses and creates a new one when all are busy.
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { nativeLocks } from '../../store/native-locks.ts';
 import { tempName } from '../../util/atomic-file.ts';
+import { makeDirs } from '../../util/make-dirs.ts';
 
 
 export type CacheSharing = 'shared' | 'private' | 'locked';
@@ -49,7 +50,7 @@ async function instances(dir: string): Promise<number[]> {
 /** Creates instance `n` whole or not at all: filled in a temp dir, then renamed into place. */
 async function createInstance(req: CacheDirRequest, dir: string, n: number): Promise<void> {
   const tmp = tempName(req.tmpDir, 'cachemount');
-  await mkdir(tmp, { recursive: true, mode: 0o755 });
+  await makeDirs(tmp, 0o755);
   try {
     await req.init(tmp);
     await rename(tmp, path.join(dir, String(n)));
@@ -70,7 +71,7 @@ function held(dir: string, n: number, fh: FileHandle): HeldCacheDir {
 
 export async function acquireCacheDir(req: CacheDirRequest): Promise<HeldCacheDir> {
   const dir = keyDir(req);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeDirs(dir, 0o700);
   await writeFile(path.join(dir, 'id'), `${req.id}\n`);
   if (req.sharing !== 'private') {
     const fh = await lockFile(dir, 0);

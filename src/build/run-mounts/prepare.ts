@@ -1,7 +1,7 @@
 // Turns a RUN's resolved mounts into what the container gets: bind and tmpfs mounts, environment
 // entries (secrets with env=), and the place for its runc bundle; and undoes all of it afterwards.
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdir, rm } from 'node:fs/promises';
+import { chmod, chown, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { RunInstruction } from '../../dockerfile/instructions/index.ts';
 import { resolveInRoot, type ExtraMount } from '../../runtime/index.ts';
@@ -14,6 +14,7 @@ import { acquireCacheDir } from './cache-dirs.ts';
 import type { ResolvedMount } from './resolve.ts';
 import { createSecretsDir, type SecretsDir } from './secrets-dir.ts';
 import { startSshProxy } from './ssh-proxy.ts';
+import { makeDirs } from '../../util/make-dirs.ts';
 
 const run = promisify(execFile);
 
@@ -30,7 +31,7 @@ export interface PreparedMounts {
 async function mountState(ctx: StepContext, state: BuildState): Promise<{ snap: MutableSnapshot; work: string }> {
   const store = ctx.deps.store;
   const work = tempName(store.layout.tmpDir, 'mount');
-  await mkdir(work, { recursive: true });
+  await makeDirs(work);
   const lowers: string[] = [];
   for (const l of state.layers) lowers.push(await store.snapshots.ensure(l.diffId, l.digest));
   return { snap: await prepareSnapshot(work, lowers), work };
@@ -65,7 +66,7 @@ export async function prepareRunMounts(ctx: StepContext, input: StepInput, mount
   const sourcePath = async (m: ResolvedMount): Promise<string> => {
     if (m.from.kind === 'context') {
       const dir = tempName(tmpDir, 'mount');
-      await mkdir(dir, { recursive: true });
+      await makeDirs(dir);
       undo.push(() => rm(dir, { recursive: true, force: true }));
       await ctx.deps.contextMount.copy(m.source, `${dir}/src`);
       return `${dir}/src`;

@@ -4,11 +4,12 @@
 // Removed right after the step; after a SIGKILL, the next berth start finds the dir by its name
 // (a dead pid) and unmounts and removes it with the other dead leftovers.
 import { execFile } from 'node:child_process';
-import { chown, mkdir, open, rm } from 'node:fs/promises';
+import { chown, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { tempName } from '../../util/atomic-file.ts';
 import { BerthError } from '../../util/errors.ts';
+import { makeDirs } from '../../util/make-dirs.ts';
 
 const run = promisify(execFile);
 
@@ -25,7 +26,7 @@ export interface SecretsDir {
 export async function createSecretsDir(tmpDir: string, count: number): Promise<SecretsDir> {
   // A short name: the runc bundle inside it holds a unix socket, whose path must stay under 108 bytes.
   const dir = tempName(tmpDir, 's');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeDirs(dir, 0o700);
   const size = (count + 1) * MAX_SECRET_BYTES + 1024 * 1024;
   try {
     await run('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700,nodev,nosuid`, 'tmpfs', dir]);

@@ -3,10 +3,11 @@
 // mode and owner without touching the user's real socket, and it only lets a step list keys and
 // sign with them: requests that add, remove or lock keys are answered with a failure, as BuildKit's
 // forwarded agent is read-only.
-import { chmod, chown, mkdir, rm } from 'node:fs/promises';
+import { chmod, chown, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { tempName } from '../../util/atomic-file.ts';
+import { makeDirs } from '../../util/make-dirs.ts';
 
 /** SSH_AGENTC_REQUEST_IDENTITIES, SSH_AGENTC_SIGN_REQUEST, SSH_AGENTC_EXTENSION (draft-miller-ssh-agent). */
 const ALLOWED = new Set([11, 13, 27]);
@@ -77,7 +78,7 @@ export interface SshProxy {
 
 export async function startSshProxy(tmpDir: string, agentSocket: string, opts: { mode: number; uid: number; gid: number }): Promise<SshProxy> {
   const dir = tempName(tmpDir, 'ssh');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeDirs(dir, 0o700);
   const socket = path.join(dir, 'agent.sock');
   const clients = new Set<Socket>();
   const server = createServer((c) => {

@@ -1,13 +1,14 @@
 // The sources of a COPY/ADD that are not paths: heredoc bodies (files BuildKit creates 0644 in a
 // scratch state), git repositories and http(s) files (ADD), each staged in a temporary directory to
 // copy from.
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tempName } from '../../util/atomic-file.ts';
 import { BerthError } from '../../util/errors.ts';
 import { checkoutCommit, resolveCommit } from '../git/checkout.ts';
 import { parseGitRef, type GitRef } from '../git/ref.ts';
 import type { InlineFile } from '../heredoc.ts';
+import { makeDirs } from '../../util/make-dirs.ts';
 
 export interface GitSource {
   source: string;
@@ -48,7 +49,7 @@ export async function gitSources(kind: 'copy' | 'add', sources: readonly string[
 /** Runs `fn` with a temporary directory under `tmpRoot`, removed afterwards. */
 export async function withTempDir<T>(tmpRoot: string, what: string, fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = tempName(tmpRoot, what);
-  await mkdir(dir, { recursive: true, mode: 0o755 });
+  await makeDirs(dir, 0o755);
   try {
     return await fn(dir);
   } finally {

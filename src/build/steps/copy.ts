@@ -1,7 +1,7 @@
 // COPY and ADD: files from the context, another stage or an image, heredocs and (ADD) git
 // repositories, written over the stacked layers — or, with --link, into an empty directory whose
 // layer is reused on top of whatever base the step lands on next time.
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { AddInstruction, CopyInstruction } from '../../dockerfile/instructions/index.ts';
 import { prepareSnapshot } from '../../snapshot/index.ts';
 import { tempName } from '../../util/atomic-file.ts';
@@ -16,12 +16,13 @@ import { resolveChown } from '../user-lookup.ts';
 import { gitSources, stageGitSource, stageInlineFiles, withTempDir } from './copy-extra-sources.ts';
 import { fetchUrlSource } from '../url-source.ts';
 import type { FsStepPlan, StepContext, StepInput } from './execute.ts';
+import { makeDirs } from '../../util/make-dirs.ts';
 
 /** A read view of another stage's or image's filesystem, for the duration of `fn`. */
 async function withSourceRoot<T>(ctx: StepContext, state: BuildState, fn: (dir: string) => Promise<T>): Promise<T> {
   const store = ctx.deps.store;
   const work = tempName(store.layout.tmpDir, 'from');
-  await mkdir(work, { recursive: true });
+  await makeDirs(work);
   try {
     const lowers: string[] = [];
     for (const l of state.layers) lowers.push(await store.snapshots.ensure(l.diffId, l.digest));

@@ -1,5 +1,5 @@
 // RUN: the command in a container over the stacked layers; its writes become the step's layer.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { RunInstruction } from '../../dockerfile/instructions/index.ts';
@@ -13,6 +13,7 @@ import { mountKeyParts, resolveRunMounts } from '../run-mounts/resolve.ts';
 import { mkdirInRoot } from '../scoped-path.ts';
 import { tempName } from '../../util/atomic-file.ts';
 import type { FsStepPlan, StepContext, StepInput } from './execute.ts';
+import { makeDirs } from '../../util/make-dirs.ts';
 
 const TAIL_LINES = 12;
 
@@ -65,7 +66,7 @@ export async function runStep(ctx: StepContext, input: StepInput): Promise<FsSte
       // BuildKit mounts a `#!` heredoc read-only at /dev/pipes/<name>, mode 0755, for the shell to execute.
       const heredocDir = heredoc?.kind === 'file' ? tempName(ctx.deps.store.layout.tmpDir, 'heredoc') : undefined;
       if (heredoc?.kind === 'file' && heredocDir) {
-        await mkdir(heredocDir, { recursive: true, mode: 0o755 });
+        await makeDirs(heredocDir, 0o755);
         await writeFile(path.join(heredocDir, heredoc.name), heredoc.content, { mode: 0o755 });
       }
       const layer = await runFsStep(ctx.deps.store, input.state, async (root) => {
