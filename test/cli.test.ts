@@ -200,6 +200,11 @@ describe('report-error', () => {
     );
   });
 
+  it('shows control characters in messages as escapes (a hostile name cannot drive the terminal)', () => {
+    const err = new BerthError('INVALID_ARCHIVE', "entry 'a\x1b[2J\x07b\rc\x9b' is bad", { hint: 'tabs\tstay' });
+    assert.equal(formatError(err, { verb: 'load' }), "berth load: entry 'a\\x1b[2J\\x07b\\x0dc\\x9b' is bad\nhint: tabs\tstay\n");
+  });
+
   it('prints a stack for a foreign error only in debug mode', () => {
     assert.equal(formatError(new TypeError('x is undefined')), 'berth: x is undefined\n');
     assert.match(formatError(new TypeError('x is undefined'), { debug: true }), /^berth: x is undefined\n\s+at /);

@@ -1,5 +1,5 @@
 // Listing output like docker's: aligned tables with a header row, `--format json`, `--format 'table …'`, templates.
-import { renderTemplate } from './template.ts';
+import { checkTemplate, renderTemplate } from './template.ts';
 
 /** One column of a listing: its header (`IMAGE ID`), template field name (`ID`) and cell text. */
 export interface Column<Row> {
@@ -49,6 +49,7 @@ export function formatRows<Row>(columns: ReadonlyArray<Column<Row>>, rows: reado
   if (spec === 'json') return rows.map((row) => JSON.stringify(record(row)) + '\n').join('');
   if (spec.startsWith('table ')) {
     const template = unescapeFormat(spec.slice('table '.length));
+    checkTemplate(template);
     const headers = Object.fromEntries(columns.map((c) => [c.field, c.header]));
     const split = (text: string): string[] => text.split('\t');
     return formatTable(
@@ -57,6 +58,7 @@ export function formatRows<Row>(columns: ReadonlyArray<Column<Row>>, rows: reado
     );
   }
   const template = unescapeFormat(format ?? '');
+  checkTemplate(template);
   return rows.map((row) => renderTemplate(template, record(row)) + '\n').join('');
 }
 
@@ -65,5 +67,6 @@ export function formatObjects(objects: readonly unknown[], format?: string): str
   const spec = format?.trim() ?? '';
   if (spec === '' || spec === 'json') return JSON.stringify(objects, null, 4) + '\n';
   const template = unescapeFormat(format ?? '');
+  checkTemplate(template);
   return objects.map((o) => renderTemplate(template, o) + '\n').join('');
 }

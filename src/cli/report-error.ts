@@ -56,7 +56,15 @@ export function formatError(err: unknown, opts: ReportOptions = {}): string {
     err instanceof BerthErrors ? err.errors.flatMap((e) => formatBerthError(e, opts))
     : isBerthError(err) ? formatBerthError(err, opts)
     : formatForeignError(err, opts);
-  return lines.join('\n') + '\n';
+  return lines.map(visible).join('\n') + '\n';
+}
+
+/**
+ * Control characters shown as escapes: messages quote names from archives, registries and
+ * contexts, and a hostile one must not drive the user's terminal (ESC sequences) or hide text.
+ */
+function visible(line: string): string {
+  return line.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 function formatBerthError(e: BerthError, opts: ReportOptions): string[] {

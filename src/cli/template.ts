@@ -4,7 +4,33 @@ import { BerthError } from '../util/errors.ts';
 
 const ACTION = /\{\{-?\s*(.*?)\s*-?\}\}/g;
 
+const FUNCTIONS = new Set(['json', 'upper', 'lower', 'join', 'index']);
+
+/**
+ * What Go's parser refuses before any data is seen, so a listing with no rows still reports it:
+ * an action left open (the text after the last `}}` that still holds `{{`) and unknown functions.
+ */
+export function checkTemplate(template: string): void {
+  let last = 0;
+  for (const m of template.matchAll(ACTION)) {
+    const open = template.slice(last, m.index).indexOf('{{');
+    if (open >= 0) throw unclosed(template, last + open);
+    const head = m[1]!.match(/^\S+/)?.[0];
+    if (head !== undefined && !head.startsWith('.') && !head.startsWith('"') && !FUNCTIONS.has(head)) throw unknownFunction(head);
+    last = m.index + m[0].length;
+  }
+  const open = template.indexOf('{{', last);
+  if (open >= 0) throw unclosed(template, open);
+}
+
+const unclosed = (template: string, at: number): BerthError =>
+  templateError(`:${template.slice(0, at).split('\n').length}: unclosed action`, 'close each {{ with }}');
+
+const unknownFunction = (name: string): BerthError =>
+  templateError(`function "${name}" not defined`, 'berth supports .Field, json, upper, lower, join and index in --format');
+
 export function renderTemplate(template: string, data: unknown): string {
+  checkTemplate(template);
   return template.replace(ACTION, (_whole, action: string) => evaluate(action, data));
 }
 
@@ -40,7 +66,7 @@ function evaluate(action: string, data: unknown): string {
       return value === undefined ? '' : show(value);
     }
     default:
-      throw templateError(`function "${head}" not defined`, 'berth supports .Field, json, upper, lower, join and index in --format');
+      throw unknownFunction(head);
   }
 }
 

@@ -223,6 +223,8 @@ export function decodeBlock(block: Buffer, at: number): RawHeader {
   const label = `entry '${name}' (header at byte ${at})`;
   const stored = readNumber(block, FIELD.chksum);
   if (stored === undefined || (stored !== computeChecksum(block) && stored !== computeSignedChecksum(block))) {
+    // Without the ustar magic either, nothing says this block is a header: its "name" is noise.
+    if (format === 'v7') throw invalid(`header at byte ${at}: not a tar header (corrupt or not a tar archive)`);
     throw invalid(`${label}: header checksum mismatch (corrupt or not a tar archive)`);
   }
   const num = (key: keyof typeof FIELD, optional = false): number => {

@@ -2,6 +2,7 @@
 // lists and maps as docker users write it (`{{index .RootFS.Layers 0}}`, `{{index .Config.Labels "k"}}`).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { formatObjects, formatRows } from '../../src/cli/output.ts';
 import { renderTemplate } from '../../src/cli/template.ts';
 import { BerthError } from '../../src/util/errors.ts';
 
@@ -36,5 +37,17 @@ describe('--format templates', () => {
     fails('{{index .Id 0}}', /can't index item of type string/);
     fails('{{index}}', /wrong number of args for index/);
     fails('{{nope .Id}}', /function "nope" not defined/);
+  });
+
+  it('an action left open is an error (it was printed as text), even when there are no rows to render', () => {
+    const open = (e: unknown): boolean => e instanceof BerthError && e.code === 'INVALID_ARGUMENT' && /^template: :1: unclosed action$/.test(e.message);
+    for (const t of ['{{.Id}', '{{ .Id ', '{{.Id}} {{', '{{json .}']) assert.throws(() => renderTemplate(t, data), open, t);
+    assert.throws(() => renderTemplate('{{.Id}}\n{{.Config', data), /template: :2: unclosed action/);
+    const columns = [{ field: 'ID', header: 'CONTAINER ID', value: (r: string): string => r }];
+    assert.throws(() => formatRows(columns, [], '{{json .}'), open);
+    assert.throws(() => formatRows(columns, [], 'table {{.ID'), open);
+    assert.throws(() => formatRows(columns, [], '{{nope .ID}}'), /function "nope" not defined/);
+    assert.throws(() => formatObjects([], '{{.Id'), open);
+    assert.equal(formatRows(columns, ['a', 'b'], '{{.ID}} }} {'), 'a }} {\nb }} {\n', 'a stray }} or { is text, as in Go');
   });
 });

@@ -143,6 +143,12 @@ describe('tar reader rejects bad input', () => {
     await rejectsWith(readAll(tar), 'INVALID_ARCHIVE', /entry 'First'.*checksum/);
   });
 
+  it('random bytes: no header at all, so no made-up entry name in the message', async () => {
+    const noise = Buffer.alloc(5120);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919 + 13) % 251;
+    await rejectsWith(readAll(noise), 'INVALID_ARCHIVE', /^header at byte 0: not a tar header \(corrupt or not a tar archive\)$/);
+  });
+
   it('a truncated archive (inside a body, inside a header, without an end marker)', async () => {
     const tar = await good();
     await rejectsWith(readAll(tar.subarray(0, 700)), 'INVALID_ARCHIVE', /entry 'first'.*truncated.*188 of 600/);
