@@ -26,26 +26,26 @@ export function baseImageResolver(store: Store, lookup: (ref: string) => Promise
   };
   return async (ref) => {
     if (opts.pull && isName(ref)) {
-      await pull(ref);
+      await pull(ref).catch((pe: unknown) => { throw pullFailed(`pulling base image ${ref} failed`, pe); });
       return lookup(ref);
     }
     try {
       return await lookup(ref);
     } catch (e) {
       if (!(e instanceof BerthError && e.code === 'NOT_FOUND') || !isName(ref)) throw e;
-      try {
-        await pull(ref);
-      } catch (pe) {
-        if (pe instanceof BerthError && (pe.code === 'NOT_FOUND' || pe.code === 'REGISTRY_AUTH')) {
-          throw new BerthError(pe.code, `base image ${ref} is not in the store, and pulling it failed: ${pe.message}`, {
-            cause: pe, hint: pe.hint ?? 'check the name, or log in with `berth login` if the repository is private',
-          });
-        }
-        throw pe;
-      }
+      await pull(ref).catch((pe: unknown) => { throw pullFailed(`base image ${ref} is not in the store, and pulling it failed`, pe); });
       return lookup(ref);
     }
   };
+}
+
+/** A failed pull named by the image it was for (the registry's own message names only the host). */
+function pullFailed(what: string, pe: unknown): unknown {
+  if (!(pe instanceof BerthError) || pe.code === 'INTERRUPTED') return pe;
+  const hint = pe.hint ?? (pe.code === 'REGISTRY'
+    ? 'check the name and the registry; images can also come from `berth load`, `berth import` or an earlier build'
+    : 'check the name, or log in with `berth login` if the repository is private');
+  return new BerthError(pe.code, `${what}: ${pe.message}`, { cause: pe, hint });
 }
 
 /** A name a registry could serve (not an image ID). */

@@ -165,7 +165,7 @@ export async function runEngine(deps: EngineDeps, request: EngineRequest): Promi
         imageLayers: from.base?.imageLayers ?? 0, imageHistory: from.base?.imageHistory ?? 0,
       };
     } else {
-      const img = await deps.resolveImage(stage.baseName);
+      const img = await deps.resolveImage(stage.baseName).catch((e: unknown) => { throw locatedAt(e, stage.from.range); });
       state = { config: asBuildkitImage(structuredClone(img.config)), layers: img.layers };
       key = stepKey('image', img.id);
       const history = img.config.history?.length ?? 0;

@@ -45,7 +45,11 @@ export function loadDockerfile(text: string, options: PlanOptions = {}): LoadedD
   };
   const syntaxErrors = diagnostics.filter((d) => d.severity === 'error').map(fromDiagnostic);
   const converted = convertTree(tree);
-  const errors = [...syntaxErrors, ...converted.errors].sort((a, b) => (a.range?.start.line ?? 0) - (b.range?.start.line ?? 0));
+  // A line the parser already refused gets no second, contradicting error from the typed pass
+  // (`ENV A`: "must have two arguments", then "requires at least one argument" for its empty args).
+  const refused = new Set(syntaxErrors.flatMap((e) => (e.range ? [e.range.start.line] : [])));
+  const typed = converted.errors.filter((e) => !e.range || !refused.has(e.range.start.line));
+  const errors = [...syntaxErrors, ...typed].sort((a, b) => (a.range?.start.line ?? 0) - (b.range?.start.line ?? 0));
   if (errors.length) fail(errors);
   let plan: BuildPlan;
   try {

@@ -263,6 +263,14 @@ describe('several errors at once', () => {
     assert.deepEqual(errors.map((e) => [e.range?.start.line, e.code]), [[2, 'DOCKERFILE_FLAG'], [3, 'DOCKERFILE_SYNTAX'], [4, 'DOCKERFILE_FLAG']]);
   });
 
+  it('a line the parser refused gets that one error, not a second from the typed pass', () => {
+    for (const kw of ['ENV', 'LABEL']) {
+      const errors = errorsOf(`FROM alpine\n${kw} A\nWORKDIR\n`);
+      assert.deepEqual(errors.map((e) => [e.range?.start.line, e.code]), [[2, 'DOCKERFILE_SYNTAX'], [3, 'DOCKERFILE_INSTRUCTION']], JSON.stringify(errors.map((e) => e.message)));
+      assert.match(errors[0]!.message, new RegExp(`${kw} must have two arguments`));
+    }
+  });
+
   it('plan errors together, in line order', () => {
     const text = 'FROM alpine AS a\nCOPY --from=a / /\nFROM alpine AS a\nCOPY --from=9 / /\n';
     const errors = errorsOf(text);

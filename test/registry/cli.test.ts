@@ -117,6 +117,20 @@ describe('berth pull / push / build FROM (CLI)', { skip }, () => {
     const r = await berth(freshRoot(), ['build', '-q', ctx]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /base image .*cli\/nothing:1 is not in the store, and pulling it failed: manifest for .* not found/);
+    assert.match(r.stderr, /^\S*Dockerfile:1:1: /, 'the FROM line is named');
     assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  it('a registry that cannot be reached: the error names the image and the line, with --pull too', async () => {
+    // Before: "berth build: pinging 127.0.0.1:1: connect ECONNREFUSED" named neither.
+    writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY --from=127.0.0.1:1/cli/gone:1 /x /x\n');
+    const r = await berth(freshRoot(), ['build', '-q', ctx]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^\S*Dockerfile:2:1: base image 127\.0\.0\.1:1\/cli\/gone:1 is not in the store, and pulling it failed: .*ECONNREFUSED/);
+    writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM 127.0.0.1:1/cli/gone:1\n');
+    const pulled = await berth(freshRoot(), ['build', '--pull', '-q', ctx]);
+    assert.equal(pulled.code, 1);
+    assert.match(pulled.stderr, /^\S*Dockerfile:1:1: pulling base image 127\.0\.0\.1:1\/cli\/gone:1 failed: .*ECONNREFUSED/);
+    assert.match(pulled.stderr, /\nhint: check the name and the registry/);
   });
 });
