@@ -179,6 +179,16 @@ suite('container lifecycle', { concurrency: 1, skip }, () => {
     assert.deepEqual(leftovers(root, id), []);
   });
 
+  it('a command that cannot start: 127, the error printed once (not again from the runtime), --rm removes it', () => {
+    const before = ok(['ps', '-a', '-q', '--no-trunc']).stdout;
+    const r = berth(root, ['run', '--rm', 'ctest/cmd', '/no-such-command']);
+    assert.equal(r.code, 127);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+    assert.match(r.stderr, /^berth: Error response from daemon: .*exec: "\/no-such-command": stat \/no-such-command: no such file or directory\.\n$/);
+    assert.equal(ok(['ps', '-a', '-q', '--no-trunc']).stdout, before);
+  });
+
   it('-v binds a host directory, :ro read-only', () => {
     const data = path.join(work, 'data');
     mkdirSync(data);

@@ -1,4 +1,5 @@
 // `berth run`: docker's flags for creating and running a container; IMAGE's command and its flags pass through.
+import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { attachContainer, killContainers, resizeContainer, runContainer } from '../../api/index.ts';
 import { globalOptions } from '../globals.ts';
@@ -101,7 +102,9 @@ async function runAction(image: string, command: string[], flags: RunFlags, cmd:
     // The container exists but its command could not start: docker's 126/127 (or 125), no ID printed.
     process.stderr.write(`berth: Error response from daemon: ${started.error}.\n`);
     process.exitCode = started.exitCode ?? 125;
-    if (!flags.detach) await attachContainer(root, started.id, { stdout: process.stdout, stderr: process.stderr });
+    // Waited for (so --rm removes it) but not shown: its only output is the runtime's copy of the
+    // error just printed, and docker shows that error once.
+    if (!flags.detach) await attachContainer(root, started.id, { stdout: discard(), stderr: discard() });
     return;
   }
   if (flags.detach) {
@@ -125,3 +128,5 @@ async function runAction(image: string, command: string[], flags: RunFlags, cmd:
   // stdin may still be open (run -i with a terminal): do not wait for it.
   if (flags.interactive) process.stdin.destroy();
 }
+
+const discard = (): Writable => new Writable({ write: (_chunk, _encoding, done) => done() });
