@@ -40,6 +40,9 @@ export interface RunContainerOptions {
   hostname?: string;
   /** `--add-host host:ip` values. */
   addHosts?: readonly string[];
+  /** `--label KEY[=VALUE]` (a bare KEY is an empty value) and `--label-file` files (applied first), over the image's labels. */
+  labels?: readonly string[];
+  labelFiles?: readonly string[];
   /** How to re-execute berth for the container's supervisor. */
   berth: BerthCommand;
   hostEnv?: NodeJS.ProcessEnv;
@@ -81,6 +84,17 @@ export async function runContainer(root: string, opts: RunContainerOptions): Pro
   }
   // docker applies --env-file first, then -e.
   const env = resolveEnvEntries([...fromFiles, ...(opts.env ?? [])], hostEnv);
+  const labelLines: string[] = [];
+  for (const f of opts.labelFiles ?? []) {
+    const text = await readFile(f, 'utf8').catch((e: unknown) => { throw new BerthError('NOT_FOUND', `open ${f}: no such file or directory`, { cause: e }); });
+    labelLines.push(...text.split('\n').map((l) => l.replace(/\r$/, '').trim()).filter((l) => l !== '' && !l.startsWith('#')));
+  }
+  const labels = Object.fromEntries([...labelLines, ...(opts.labels ?? [])].map((kv) => {
+    const eq = kv.indexOf('=');
+    const key = eq < 0 ? kv : kv.slice(0, eq);
+    if (key === '') throw new BerthError('INVALID_ARGUMENT', `invalid label '${kv}': empty name`);
+    return [key, eq < 0 ? '' : kv.slice(eq + 1)];
+  }));
   const store = await openStore(root);
   const img = await resolveImage(store, opts.image);
   const config = JSON.parse((await store.blobs.read(img.config)).toString('utf8')) as ImageConfig;
@@ -106,6 +120,7 @@ export async function runContainer(root: string, opts: RunContainerOptions): Pro
     ...(opts.stopTimeout !== undefined ? { stopTimeout: opts.stopTimeout } : {}),
     ...(opts.hostname !== undefined ? { hostname: opts.hostname } : {}),
     extraHosts,
+    labels,
   });
   const now = await startContainer(store, opts.berth, rec, opts.detach ? {} : { attachPid: process.pid });
   // As docker's daemon: -p has no meaning on the host's network (with none, ports are dropped without a word).

@@ -5,7 +5,8 @@ import {
   superviseContainer, type BerthCommand, type ContainerRecord, type LogEntry,
 } from '../container/index.ts';
 import { BerthError } from '../util/errors.ts';
-import { openStore } from './image-resolve.ts';
+import { parseContainerFilters } from './container-filters.ts';
+import { openStore, resolveImage } from './image-resolve.ts';
 
 export interface ContainerSummary {
   id: string;
@@ -29,9 +30,24 @@ function summary(rec: ContainerRecord): ContainerSummary {
 }
 
 /** docker ps: running containers, or with `all` every one; newest first. */
-export async function listContainers(root: string, opts: { all?: boolean } = {}): Promise<ContainerSummary[]> {
-  const records = new ContainerRecords(await openStore(root));
-  return (await records.list()).filter((r) => opts.all || r.State.Running).map(summary);
+export interface ListContainersOptions {
+  all?: boolean;
+  /** docker's `--filter` values (see container-filters.ts). */
+  filters?: readonly string[];
+  /** `-n`/`--last` (`-l` is 1): the newest n of every state; 0 or less is no limit. */
+  last?: number;
+}
+
+export async function listContainers(root: string, opts: ListContainersOptions = {}): Promise<ContainerSummary[]> {
+  const store = await openStore(root);
+  const records = new ContainerRecords(store);
+  const filters = opts.filters?.length
+    ? await parseContainerFilters(opts.filters, { container: (t) => records.resolve(t), imageId: async (t) => (await resolveImage(store, t)).config })
+    : undefined;
+  const every = await records.list();
+  const last = opts.last !== undefined && opts.last > 0 ? opts.last : undefined;
+  const shown = every.filter((r) => (opts.all || last !== undefined || filters?.impliesAll || r.State.Running) && (!filters || filters.test(r, every)));
+  return shown.slice(0, last).map(summary);
 }
 
 /** docker container inspect's objects (berth's own `Berth` section left out). */

@@ -23,6 +23,7 @@ export type { RegistryEvent } from '../registry/index.ts';
 export { runContainer, attachContainer, execContainer, resizeContainer, type RunContainerOptions, type StartedContainer, type AttachIO, type ExecContainerOptions } from './container-run.ts';
 export {
   listContainers, inspectContainers, stopContainers, killContainers, removeContainers, startContainers, pruneContainers, containerLogs, superviseContainerProcess,
-  type ContainerSummary, type LogsOptions,
+  type ContainerSummary, type ListContainersOptions, type LogsOptions,
 } from './containers.ts';
+export { inspectObjects, type InspectType } from './inspect.ts';
 export { login, logout, hasStoredLogin, type LoginOptions, type LoginResult } from './registry-login.ts';

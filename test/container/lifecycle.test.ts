@@ -1,7 +1,7 @@
 // The container lifecycle through the CLI, each call its own berth process: a detached web server on a published port,
 // ps/logs/exec/stop/kill/start/rm/prune, STOPSIGNAL, signal forwarding, --rm, binds, rmi refusal, nothing left after rm.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -209,6 +209,47 @@ suite('container lifecycle', { concurrency: 1, skip }, () => {
     assert.match(priv.stderr, /--privileged is not supported yet/);
     const random = ok(['ps', '-a', '--format', '{{.Names}}']).stdout.split('\n').filter(Boolean);
     assert.ok(random.every((n) => /^[a-z]+_[a-z]+\d?$|^(sig|hup|fg|again|dup)$/.test(n)), random.join(' '));
+  });
+
+  it('ps --filter/-n/-l, run --label/--label-file and inspect of a container, as docker', () => {
+    const labels = path.join(work, 'labels');
+    writeFileSync(labels, '# a comment\nfrom=file\nover=file\n\n');
+    const a = ok(['run', '--name', 'fa', '--label', 'tier=web', '-l', 'over=flag', '-l', 'bare', '--label-file', labels, 'ctest/cmd']);
+    assert.equal(a.stdout, 'from cmd\n');
+    assert.equal(berth(root, ['run', '--name', 'fb', 'ctest/plain', 'sh', '-c', 'exit 3']).code, 3);
+    ok(['run', '--name', 'fc', '-l', 'tier=db', 'ctest/cmd']);
+    const names = (...args: string[]): string => ok(['ps', ...args, '--format', '{{.Names}}']).stdout.split('\n').filter((n) => /^f[abc]$/.test(n)).join(' ');
+    assert.deepEqual(JSON.parse(ok(['inspect', '--format', '{{json .Config.Labels}}', 'fa']).stdout), { from: 'file', over: 'flag', tier: 'web', bare: '' });
+    assert.equal(ok(['inspect', '--format', '{{.Name}} {{.State.ExitCode}}', 'fb']).stdout, '/fb 3\n');
+    assert.equal(names('-f', 'status=exited'), 'fc fb fa', 'status= shows stopped containers without -a');
+    assert.equal(names(), '');
+    assert.equal(names('-a', '-f', 'exited=3'), 'fb');
+    assert.equal(names('-a', '-f', 'exited=0', '-f', 'name=^/f[ab]$'), 'fa');
+    assert.equal(names('-a', '-f', 'name=fc', '-f', 'name=fb'), 'fc fb', 'values of one key are alternatives');
+    assert.equal(names('-a', '-f', 'label=tier'), 'fc fa');
+    assert.equal(names('-a', '-f', 'label=tier=web', '-f', 'label=bare'), 'fa', 'label= filters all apply');
+    assert.equal(names('-a', '-f', 'ancestor=ctest/plain'), 'fb');
+    assert.equal(names('-a', '-f', 'since=fa'), 'fc fb');
+    assert.equal(names('-a', '-f', 'before=fb'), 'fa');
+    assert.equal(names('-l'), 'fc');
+    assert.equal(names('-n', '2'), 'fc fb');
+    const refused = (args: string[], message: RegExp): void => {
+      const r = berth(root, ['ps', ...args]);
+      assert.equal(r.code, 1, describe(r));
+      assert.match(r.stderr, message);
+    };
+    refused(['-f', 'status=sleeping'], /invalid filter 'status=sleeping'/);
+    refused(['-f', 'volume=x'], /invalid filter 'volume'/);
+    refused(['-f', 'name=('], /not a regular expression/);
+    refused(['-f', 'since=nosuch'], /No such container: nosuch/);
+    refused(['-f', 'ancestor=nosuch:1'], /No such image: nosuch:1/);
+    const both = berth(root, ['inspect', '--format', '{{.Name}}', 'nosuch', 'fa']);
+    assert.equal(both.code, 1);
+    assert.equal(both.stdout, '/fa\n');
+    assert.match(both.stderr, /No such object: nosuch/);
+    assert.equal(berth(root, ['inspect', '--type', 'image', 'fa']).code, 1);
+    assert.match(ok(['inspect', '--type', 'image', '--format', '{{.Id}}', 'ctest/cmd']).stdout, /^sha256:[0-9a-f]{64}\n$/);
+    ok(['rm', 'fa', 'fb', 'fc']);
   });
 
   it('container prune removes every stopped container; then rmi works', () => {

@@ -21,8 +21,11 @@ export function definePs(program: Command): void {
     .option('-q, --quiet', 'Only display container IDs')
     .option('-s, --size', 'Display total file sizes')
     .action(async (flags: PsFlags, cmd: Command) => {
-      refuseFlags(flags, { filter: '--filter', last: '--last', latest: '--latest', size: '--size' });
-      const containers = await listContainers(globalOptions(cmd).root, { all: flags.all === true });
+      refuseFlags(flags, { size: '--size' });
+      const last = flags.latest ? 1 : flags.last;
+      const containers = await listContainers(globalOptions(cmd).root, {
+        all: flags.all === true, filters: flags.filter ?? [], ...(last !== undefined ? { last } : {}),
+      });
       process.stdout.write(formatContainers(containers, flags));
     });
 }

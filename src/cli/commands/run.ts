@@ -69,7 +69,7 @@ interface RunFlags {
 // docker's flags berth refuses by name rather than ignore.
 const NOT_YET: Record<string, string> = {
   attach: '--attach', capAdd: '--cap-add', capDrop: '--cap-drop', cidfile: '--cidfile', cpus: '--cpus', dns: '--dns',
-  expose: '--expose', label: '--label', labelFile: '--label-file', memory: '--memory', mount: '--mount',
+  expose: '--expose', memory: '--memory', mount: '--mount',
   platform: '--platform', privileged: '--privileged', pull: '--pull', readOnly: '--read-only', restart: '--restart',
   securityOpt: '--security-opt', tmpfs: '--tmpfs', ulimit: '--ulimit',
 };
@@ -93,6 +93,8 @@ async function runAction(image: string, command: string[], flags: RunFlags, cmd:
     ...(typeof flags.stopTimeout === 'number' ? { stopTimeout: flags.stopTimeout } : {}),
     ...(typeof flags.hostname === 'string' ? { hostname: flags.hostname } : {}),
     ...(Array.isArray(flags.addHost) ? { addHosts: flags.addHost as string[] } : {}),
+    ...(Array.isArray(flags.label) ? { labels: flags.label as string[] } : {}),
+    ...(Array.isArray(flags.labelFile) ? { labelFiles: flags.labelFile as string[] } : {}),
     env: flags.env ?? [], envFiles: flags.envFile ?? [], publish: flags.publish ?? [], publishAll: flags.publishAll === true,
     volumes: flags.volume ?? [], detach: flags.detach === true, autoRemove: flags.rm === true, interactive: flags.interactive === true,
     tty: flags.tty === true, init: flags.init === true, ...(size ? { consoleSize: size } : {}),
