@@ -1,6 +1,7 @@
 // berth's entry point: parse argv, run the verb, turn every failure into docker's text and exit code.
 import { CommanderError } from 'commander';
 import type { Command } from 'commander';
+import { normalizeBoolFlags } from './bool-flags.ts';
 import { isDebug } from './globals.ts';
 import { createProgram } from './program.ts';
 import { reportError, verbKind } from './report-error.ts';
@@ -18,7 +19,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (actionCommand.name() !== 'build' && actionCommand.name() !== '__supervise') tuneRuntime();
   });
   try {
-    await program.parseAsync([...argv]);
+    await program.parseAsync([...argv.slice(0, 2), ...normalizeBoolFlags(program, argv.slice(2))]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof UsageError) {

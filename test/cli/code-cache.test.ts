@@ -166,7 +166,7 @@ describe('the CLI loader and its code cache', () => {
   it('a bad command still fails as it should through the loader (typed error, no stack trace)', () => {
     const r = berth(['inspect', 'no/such:image']);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /no such image/i);
+    assert.match(r.stderr, /^berth inspect: No such object: no\/such:image\n$/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 });
